@@ -1,0 +1,122 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { WebhookCertJobs } from './webhook-cert-jobs';
+import { HelmRelease } from '../helm/helm-release';
+import { OTEL_OPERATOR_CHART } from '../helm/pinned';
+
+/**
+ * Who makes the certificates of the operator's webhooks.
+ * - `certgen`: Jobs in the cluster create the serving-cert Secret and patch the CA into the webhook
+ *   configurations and the CRD's conversion webhook (the ingress-nginx pattern). No cert-manager,
+ *   no key material in the output.
+ * - `cert-manager`: the chart's Certificate and Issuer; needs cert-manager in the cluster.
+ * - `helm`: the chart's autoGenerateCert, as `helm install` does it. A new CA and private key on every
+ *   synth: output is not reproducible and carries a private key. Never the default.
+ */
+export type WebhookCertMode = 'certgen' | 'cert-manager' | 'helm';
+
+export interface OtelOperatorProps {
+  /** Namespace of the operator; a Namespace object is emitted for it. @default 'otel' */
+  readonly namespace?: string;
+  /** Helm release name. @default 'opentelemetry-operator' */
+  readonly releaseName?: string;
+  /** Who makes the webhook certificates. @default 'certgen' */
+  readonly webhookCerts?: WebhookCertMode;
+  /** Image repository of the collectors the operator starts. @default 'otel/opentelemetry-collector-k8s' */
+  readonly collectorImageRepository?: string;
+  /** Kubernetes version the chart is rendered for. @default '1.28.0' */
+  readonly kubernetesVersion?: string;
+  /** Where the Namespace and the CRDs go, so an app can apply them first. @default - this construct */
+  readonly namespaceScope?: Construct;
+  /** Path of the helm binary. @default - HELM_BIN, else the pinned helm */
+  readonly helmExecutable?: string;
+  /** Folder of packaged charts. @default - CHARTS_DIR, else the chart repository */
+  readonly chartsDir?: string;
+}
+
+/** The OpenTelemetry Operator from its pinned chart, with its CRDs and webhooks. */
+export class OtelOperator extends Construct {
+  public readonly namespace: string;
+  public readonly releaseName: string;
+  public readonly webhookCerts: WebhookCertMode;
+  /** The collector image the operator defaults to (repository:tag). */
+  public readonly collectorImage: string;
+  public readonly release: HelmRelease;
+  /** The operator's CustomResourceDefinitions. */
+  public readonly crds: ApiObject[];
+
+  constructor(scope: Construct, id: string, props: OtelOperatorProps = {}) {
+    super(scope, id);
+    this.namespace = props.namespace ?? 'otel';
+    this.releaseName = props.releaseName ?? 'opentelemetry-operator';
+    this.webhookCerts = props.webhookCerts ?? 'certgen';
+    const repository = props.collectorImageRepository ?? 'otel/opentelemetry-collector-k8s';
+    this.collectorImage = `${repository}:${OTEL_OPERATOR_CHART.appVersion}`;
+
+    const namespaceScope = props.namespaceScope ?? this;
+    new k8s.KubeNamespace(namespaceScope, `${id}-namespace`, { metadata: { name: this.namespace } });
+
+    this.release = new HelmRelease(this, 'release', {
+      chart: OTEL_OPERATOR_CHART,
+      releaseName: this.releaseName,
+      namespace: this.namespace,
+      kubernetesVersion: props.kubernetesVersion,
+      helmExecutable: props.helmExecutable,
+      chartsDir: props.chartsDir,
+      values: {
+        manager: { collectorImage: { repository, tag: OTEL_OPERATOR_CHART.appVersion } },
+        admissionWebhooks: {
+          certManager: { enabled: this.webhookCerts === 'cert-manager' },
+          autoGenerateCert: { enabled: this.webhookCerts === 'helm' },
+        },
+      },
+    });
+
+    this.crds = this.release.apiObjects
+      .filter((o) => o.kind === 'CustomResourceDefinition')
+      .map((crd) => this.release.replaceObject(crd, (json) => json, namespaceScope));
+
+    if (this.webhookCerts === 'certgen') {
+      this.dropCertPlaceholders();
+      new WebhookCertJobs(this, 'webhook-certs', {
+        namespace: this.namespace,
+        serviceName: this.webhookServiceName,
+        secretName: this.webhookSecretName,
+        mutatingWebhookConfiguration: `${this.releaseName}-mutation`,
+        validatingWebhookConfiguration: `${this.releaseName}-validation`,
+        conversionCrds: this.crds.filter((crd) => crd.toJson().spec?.conversion?.strategy === 'Webhook').map((crd) => crd.name),
+      });
+    }
+  }
+
+  /** Name of the Service in front of the operator's webhooks. */
+  public get webhookServiceName(): string {
+    return `${this.releaseName}-webhook`;
+  }
+
+  /** Name of the Secret the operator reads its serving certificate from. */
+  public get webhookSecretName(): string {
+    return `${this.releaseName}-controller-manager-service-cert`;
+  }
+
+  /**
+   * With neither cert-manager nor autoGenerateCert the chart still renders a Secret with empty
+   * tls.crt/tls.key/ca.crt and `caBundle:` keys without value. Re-applying those would wipe what the
+   * cert Jobs filled in, so they are left out.
+   */
+  private dropCertPlaceholders(): void {
+    this.release.removeObjects((o) => o.kind === 'Secret' && o.name === this.webhookSecretName);
+    for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
+      for (const config of this.release.apiObjects.filter((o) => o.kind === kind)) {
+        this.release.replaceObject(config, (json) => ({
+          ...json,
+          webhooks: json.webhooks.map((w: any) => {
+            const { caBundle, ...clientConfig } = w.clientConfig;
+            return { ...w, clientConfig };
+          }),
+        }));
+      }
+    }
+  }
+}

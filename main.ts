@@ -1,0 +1,92 @@
+import { App, Chart } from 'cdk8s';
+import { DEFAULT_CONFIG_FILE, loadConfig } from './lib/config/load-config';
+import { Config } from './lib/config/schema';
+import { FalcoDaemonSet } from './lib/falco/falco-daemonset';
+import { HoneycombSecret } from './lib/honeycomb/honeycomb-secret';
+import { FalcoCollector } from './lib/otel/falco-collector';
+import { OtelOperator } from './lib/otel/otel-operator';
+
+export interface BuildOptions {
+  /** Folder the synthesized YAML goes to. @default - CDK8S_OUTDIR, else 'dist' */
+  readonly outdir?: string;
+  /** Folder for Secret manifests built from the environment. @default 'secrets' */
+  readonly secretsDir?: string;
+  /** Folder of packaged charts. @default - CHARTS_DIR */
+  readonly chartsDir?: string;
+}
+
+/** The charts of the app, one per deployable unit, in apply order. */
+export interface Stack {
+  readonly app: App;
+  readonly base: Chart;
+  readonly operator: OtelOperator;
+  readonly falco: FalcoDaemonSet;
+  readonly secret: HoneycombSecret;
+  readonly collector: FalcoCollector;
+}
+
+/**
+ * Builds the whole stack from a validated config. Charts depend on each other so that cdk8s
+ * prefixes their files in apply order: 0000 namespaces and CRDs, 0001 operator, 0002 Falco,
+ * 0003 collector.
+ */
+export function buildApp(config: Config, options: BuildOptions = {}): Stack {
+  const app = new App({ outdir: options.outdir });
+  const base = new Chart(app, 'namespaces-crds');
+
+  const operatorChart = new Chart(app, 'otel-operator');
+  const operator = new OtelOperator(operatorChart, 'operator', {
+    namespace: config.otel.namespace,
+    webhookCerts: config.otel.webhookCerts,
+    kubernetesVersion: config.kubernetesVersion,
+    namespaceScope: base,
+    chartsDir: options.chartsDir,
+  });
+
+  const falcoChart = new Chart(app, 'falco');
+  const falco = new FalcoDaemonSet(falcoChart, 'falco', {
+    namespace: config.falco.namespace,
+    driver: config.falco.driver,
+    leastPrivileged: config.falco.leastPrivileged,
+    rulesVersion: config.falco.rulesVersion,
+    followRulesUpdates: config.falco.followRulesUpdates,
+    rules: config.falco.rules,
+    macros: config.falco.macros,
+    lists: config.falco.lists,
+    disabledRules: config.falco.disabledRules,
+    disabledTags: config.falco.disabledTags,
+    resources: config.falco.resources,
+    tolerations: config.falco.tolerations,
+    kubernetesVersion: config.kubernetesVersion,
+    namespaceScope: base,
+    chartsDir: options.chartsDir,
+  });
+
+  const collectorChart = new Chart(app, 'collector');
+  const secret = new HoneycombSecret(collectorChart, 'honeycomb', {
+    namespace: config.otel.namespace,
+    source: config.honeycomb.apiKey.source,
+    secretName: config.honeycomb.apiKey.secretName,
+    secretKey: config.honeycomb.apiKey.secretKey,
+    secretsDir: options.secretsDir,
+  });
+  const collector = new FalcoCollector(collectorChart, 'collector', {
+    falco,
+    secret,
+    clusterName: config.cluster.name,
+    region: config.honeycomb.region,
+    endpoint: config.honeycomb.endpoint,
+    dataset: config.honeycomb.dataset,
+  });
+
+  operatorChart.addDependency(base);
+  falcoChart.addDependency(operatorChart);
+  collectorChart.addDependency(falcoChart);
+  return { app, base, operator, falco, secret, collector };
+}
+
+// `npx cdk8s synth` runs this file (cdk8s.yaml). `npm run synth` uses scripts/synth.ts instead,
+// which adds validation and replaces dist/ only when everything succeeded.
+if (require.main === module) {
+  buildApp(loadConfig(process.env.CONFIG || DEFAULT_CONFIG_FILE)).app.synth();
+}
