@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './lib/config/load-config';
 import { Config } from './lib/config/schema';
 import { FalcoDaemonSet } from './lib/falco/falco-daemonset';
@@ -23,6 +23,16 @@ export interface Stack {
   readonly falco: FalcoDaemonSet;
   readonly secret: HoneycombSecret;
   readonly collector: FalcoCollector;
+}
+
+/** Annotation that orders objects in an Argo CD sync; `npm run deploy` stages by it too. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/** Every object of the chart gets its apply position as sync wave (0 = namespaces and CRDs). */
+function annotateSyncWave(chart: Chart, wave: number): void {
+  for (const object of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+    object.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
+  }
 }
 
 /**
@@ -82,6 +92,9 @@ export function buildApp(config: Config, options: BuildOptions = {}): Stack {
   operatorChart.addDependency(base);
   falcoChart.addDependency(operatorChart);
   collectorChart.addDependency(falcoChart);
+  [base, operatorChart, falcoChart, collectorChart].forEach(annotateSyncWave);
+  // Argo CD's dry run fails on a kind whose CRD is not installed yet; the CRD comes in wave 0.
+  collector.collector.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'SkipDryRunOnMissingResource=true');
   return { app, base, operator, falco, secret, collector };
 }
 
