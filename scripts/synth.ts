@@ -1,14 +1,28 @@
-// `npm run synth`: synthesizes into a staging folder and replaces dist/ only when everything
-// succeeded (`cdk8s synth` deletes dist/ before the app runs, so a failure would leave none).
+// `npm run synth [-- --config <file>] [-- --outdir <dir>]`: synthesizes into a staging folder and
+// replaces the output folder only when everything succeeded (`cdk8s synth` deletes dist/ before
+// the app runs, so a failure would leave none).
+import { parseArgs } from 'util';
 import { DEFAULT_CONFIG_FILE } from '../lib/config/load-config';
 import { UserError } from '../lib/errors';
 import { synthesize } from '../lib/synth/synthesize';
 
-try {
-  const result = synthesize({ configFile: process.env.CONFIG || DEFAULT_CONFIG_FILE, outdir: 'dist' });
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string', default: process.env.CONFIG || DEFAULT_CONFIG_FILE },
+      outdir: { type: 'string', default: 'dist' },
+    },
+  });
+  const result = synthesize({ configFile: values.config!, outdir: values.outdir! });
   console.log(result.summary);
+}
+
+try {
+  main();
 } catch (err) {
-  console.error(err instanceof UserError ? `synth failed: ${err.message}` : err);
-  console.error('dist/ was left unchanged.');
+  const usage = (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+  if (usage) console.error(`synth failed: ${(err as Error).message}; accepted options: --config <file>, --outdir <dir>`);
+  else console.error(err instanceof UserError ? `synth failed: ${err.message}` : err);
+  console.error('The output folder was left unchanged.');
   process.exit(1);
 }

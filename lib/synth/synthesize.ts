@@ -38,7 +38,8 @@ export function synthesize(options: SynthesizeOptions): SynthesisResult {
     // cdk8s sorts object keys unless this is set; output must not depend on the environment.
     delete process.env.CDK8S_DISABLE_SORT;
     buildApp(config, { outdir: staging, secretsDir: options.secretsDir }).app.synth();
-    const result = summarize(staging, path.relative(process.cwd(), outdir) || '.');
+    const shown = path.relative(process.cwd(), outdir);
+    const result = summarize(staging, shown.startsWith('..') ? outdir : shown || '.');
     replaceFolder(staging, outdir);
     return result;
   } catch (err) {
