@@ -1,0 +1,65 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { tempDir } from './helpers';
+import { synthesize } from '../lib/synth/synthesize';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** sha256 of every file under `dir`, by relative path. */
+function digest(dir: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    result[path.relative(dir, file)] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  }
+  return result;
+}
+
+/** Synthesizes the default config with a given environment, restoring process.env afterwards. */
+function synthWithEnv(env: Record<string, string>): string {
+  const saved = { ...process.env };
+  const outdir = path.join(tempDir(), 'dist');
+  try {
+    Object.assign(process.env, env);
+    synthesize({ configFile: path.join(ROOT, 'config', 'default.yaml'), outdir, secretsDir: tempDir() });
+  } finally {
+    process.env = saved;
+  }
+  return outdir;
+}
+
+/** A kubeconfig whose current context points at another namespace, to show it has no effect. */
+function kubeconfig(namespace: string): string {
+  const file = path.join(tempDir(), 'config');
+  fs.writeFileSync(file, [
+    'apiVersion: v1', 'kind: Config', `current-context: ctx-${namespace}`,
+    'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+    `contexts: [{name: ctx-${namespace}, context: {cluster: c, namespace: ${namespace}, user: u}}]`,
+    'users: [{name: u, user: {token: t}}]', '',
+  ].join('\n'));
+  return file;
+}
+
+describe('reproducible output', () => {
+  const tmpA = tempDir();
+  const tmpB = tempDir();
+  const first = synthWithEnv({ TMPDIR: tmpA, HOME: tempDir(), KUBECONFIG: kubeconfig('kube-system'), CDK8S_DISABLE_SORT: '1' });
+  const second = synthWithEnv({ TMPDIR: tmpB, HOME: tempDir(), KUBECONFIG: kubeconfig('default') });
+
+  test('two synths with different TMPDIR, HOME and kube context give byte-identical files', () => {
+    const a = digest(first);
+    expect(Object.keys(a).length).toBeGreaterThanOrEqual(4);
+    expect(digest(second)).toEqual(a);
+  });
+
+  test('the committed dist/ is what this commit synthesizes (same bytes on any machine and day)', () => {
+    expect(digest(path.join(ROOT, 'dist'))).toEqual(digest(first));
+  });
+
+  test('rendering charts leaves no temporary folders behind', () => {
+    expect(fs.readdirSync(tmpA)).toEqual([]);
+    expect(fs.readdirSync(tmpB)).toEqual([]);
+  });
+});
