@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './lib/config/load-config';
 import { Config } from './lib/config/schema';
+import { NginxDemo } from './lib/demo/nginx-demo';
 import { FalcoDaemonSet } from './lib/falco/falco-daemonset';
 import { HoneycombSecret } from './lib/honeycomb/honeycomb-secret';
 import { FalcoCollector } from './lib/otel/falco-collector';
@@ -38,7 +39,7 @@ function annotateSyncWave(chart: Chart, wave: number): void {
 /**
  * Builds the whole stack from a validated config. Charts depend on each other so that cdk8s
  * prefixes their files in apply order: 0000 namespaces and CRDs, 0001 operator, 0002 Falco,
- * 0003 collector.
+ * 0003 collector, and 0004 the walkthrough's nginx Pod when `demo.enabled`.
  */
 export function buildApp(config: Config, options: BuildOptions = {}): Stack {
   const app = new App({ outdir: options.outdir });
@@ -92,7 +93,14 @@ export function buildApp(config: Config, options: BuildOptions = {}): Stack {
   operatorChart.addDependency(base);
   falcoChart.addDependency(operatorChart);
   collectorChart.addDependency(falcoChart);
-  [base, operatorChart, falcoChart, collectorChart].forEach(annotateSyncWave);
+  const charts = [base, operatorChart, falcoChart, collectorChart];
+  if (config.demo.enabled) {
+    const demoChart = new Chart(app, 'demo');
+    new NginxDemo(demoChart, 'nginx');
+    demoChart.addDependency(collectorChart);
+    charts.push(demoChart);
+  }
+  charts.forEach(annotateSyncWave);
   // Argo CD's dry run fails on a kind whose CRD is not installed yet; the CRD comes in wave 0.
   collector.collector.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'SkipDryRunOnMissingResource=true');
   return { app, base, operator, falco, secret, collector };

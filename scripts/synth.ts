@@ -6,6 +6,8 @@ import { DEFAULT_CONFIG_FILE } from '../lib/config/load-config';
 import { UserError } from '../lib/errors';
 import { synthesize } from '../lib/synth/synthesize';
 
+const USAGE = 'accepted options: --config <file>, --outdir <dir>';
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -17,12 +19,23 @@ function main(): void {
   console.log(result.summary);
 }
 
+/** One stderr line per problem, each starting with "synth failed: ". */
+function report(err: unknown): void {
+  const usage = (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+  if (usage) {
+    console.error(`synth failed: ${(err as Error).message}; ${USAGE}`);
+  } else if (err instanceof UserError) {
+    for (const line of err.message.split('\n')) console.error(`synth failed: ${line}`);
+  } else {
+    // Not the user's input: a bug, shown with its stack.
+    console.error('synth failed: internal error:', err);
+  }
+  console.error('The output folder was left unchanged.');
+}
+
 try {
   main();
 } catch (err) {
-  const usage = (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-  if (usage) console.error(`synth failed: ${(err as Error).message}; accepted options: --config <file>, --outdir <dir>`);
-  else console.error(err instanceof UserError ? `synth failed: ${err.message}` : err);
-  console.error('The output folder was left unchanged.');
+  report(err);
   process.exit(1);
 }

@@ -10,11 +10,18 @@ import { UserError } from '../errors';
 /** The config file used when CONFIG is not set. */
 export const DEFAULT_CONFIG_FILE = 'config/default.yaml';
 
-/** A bad config: one line per problem, each naming file, line, field path, value and what is accepted. */
+/**
+ * A bad config: one line per problem, each `file:line: field.path: value problem; expected …`
+ * (the line and path where they apply).
+ */
 export class ConfigError extends UserError {
-  constructor(readonly file: string, readonly problems: string[]) {
+  /** The problems, each prefixed with the file name: the lines of `message`. */
+  public readonly problems: string[];
+
+  constructor(readonly file: string, problems: string[]) {
     super(problems.map((p) => `${file}${p}`).join('\n'));
     this.name = 'ConfigError';
+    this.problems = problems.map((p) => `${file}${p}`);
   }
 }
 
@@ -24,10 +31,17 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new ConfigError(file, [`: cannot read the config file (${reason}); create it (see config/default.yaml) or set CONFIG to an existing file`]);
+    throw new ConfigError(file, [`: ${unreadable(err as NodeJS.ErrnoException)}; expected a YAML config file: pass --config <file> or set CONFIG (config/default.yaml is an example)`]);
   }
   return parseConfig(text, file, env);
+}
+
+function unreadable(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT': return 'the config file does not exist';
+    case 'EISDIR': return 'is a folder, not a config file';
+    default: return `the config file cannot be read (${err.message})`;
+  }
 }
 
 /** Validates config text; `file` is only used in messages. */
@@ -35,67 +49,160 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return `${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${firstLine(e.message)}`;
-    }));
+    // Later YAML errors are mostly consequences of the first one.
+    throw new ConfigError(file, [syntaxError(doc.errors[0], text)]);
   }
   const raw = doc.toJS() ?? {};
   const where = (path: PropertyKey[], key?: string) => lineOf(doc, lines, path, key);
 
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.flatMap((issue) => describeIssue(issue, raw, where)));
+    throw new ConfigError(file, byLine(describeIssues(result.error.issues, raw, where)));
   }
-  const problems = crossChecks(result.data, env).map(({ path, message }) => `${where(path)}: ${path.join('.')}: ${message}`);
-  if (problems.length > 0) throw new ConfigError(file, problems);
+  const problems = crossChecks(result.data, env, where).map(({ path, message }) => `${where(path)}: ${path.join('.')}: ${message}`);
+  if (problems.length > 0) throw new ConfigError(file, byLine(problems));
   return result.data;
 }
 
+/** Problems (":<line>: …") in the order of the file. */
+function byLine(problems: string[]): string[] {
+  const line = (p: string) => Number(/^:(\d+)/.exec(p)?.[1] ?? 0);
+  return [...problems].sort((a, b) => line(a) - line(b));
+}
+
+function syntaxError(error: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }, text: string): string {
+  const pos = error.linePos?.[0];
+  const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  if (!pos) return `: YAML syntax error: ${message}; expected valid YAML`;
+  const source = text.split(/\r?\n/)[pos.line - 1] ?? '';
+  return `:${pos.line}:${pos.col}: YAML syntax error: ${message} (line ${pos.line}: ${JSON.stringify(source.trimEnd())}); expected valid YAML`;
+}
+
 interface Problem { path: (string | number)[]; message: string }
+type Where = (path: PropertyKey[], key?: string) => string;
 
 /** Checks that span several fields or need data beyond the schema. */
-function crossChecks(config: Config, env: NodeJS.ProcessEnv): Problem[] {
+function crossChecks(config: Config, env: NodeJS.ProcessEnv, where: Where): Problem[] {
   const problems: Problem[] = [];
   const falco = config.falco;
   if (falco.leastPrivileged && falco.driver !== 'modern_ebpf') {
-    problems.push({ path: ['falco', 'leastPrivileged'], message: `true needs falco.driver: modern_ebpf (it is ${JSON.stringify(falco.driver)}); set the driver or remove leastPrivileged` });
+    problems.push({ path: ['falco', 'leastPrivileged'], message: `true needs falco.driver: modern_ebpf (it is ${JSON.stringify(falco.driver)}); expected driver: modern_ebpf, or no leastPrivileged` });
   }
-  const customNames = falco.rules.map((r) => r.rule);
-  const defined = new Set<string>();
-  falco.rules.forEach((rule, i) => {
-    if (isRuleChange(rule)) return;
-    if (defined.has(rule.rule)) {
-      problems.push({ path: ['falco', 'rules', i, 'rule'], message: `${JSON.stringify(rule.rule)} is defined twice; rule names must be unique (use override: to change a rule)` });
-    }
-    defined.add(rule.rule);
-  });
   // The default ruleset's names are known for the pinned version only.
-  if (falco.rulesVersion === DEFAULT_RULES_VERSION) {
-    const known = new Set([...DEFAULT_RULES.map((r) => r.name), ...customNames]);
-    falco.disabledRules.forEach((name, i) => {
-      if (!known.has(name)) {
-        const hint = closest(name, [...known]);
-        problems.push({
-          path: ['falco', 'disabledRules', i],
-          message: `${JSON.stringify(name)} is not a rule of falco-rules ${DEFAULT_RULES_VERSION} or of falco.rules${distance(name, hint) <= Math.max(3, name.length / 4) ? `; did you mean ${JSON.stringify(hint)}?` : ''}`,
-        });
-      }
-    });
-    const knownTags = new Set([...DEFAULT_RULES.flatMap((r) => r.tags), ...falco.rules.flatMap((r) => r.tags ?? [])]);
-    falco.disabledTags.forEach((tag, i) => {
-      if (!knownTags.has(tag)) {
-        problems.push({ path: ['falco', 'disabledTags', i], message: `${JSON.stringify(tag)} is not a tag of any rule of falco-rules ${DEFAULT_RULES_VERSION} or of falco.rules` });
-      }
-    });
-  }
+  const pinned = falco.rulesVersion === DEFAULT_RULES_VERSION;
+  problems.push(...ruleNameChecks(config, pinned, where));
+  problems.push(...uniqueNames('macros', falco.macros.map((m) => ({ name: m.macro, changes: m.override !== undefined || m.append === true })), 'macro', where));
+  problems.push(...uniqueNames('lists', falco.lists.map((l) => ({ name: l.list, changes: l.override !== undefined || l.append === true })), 'list', where));
+  if (pinned) problems.push(...selectionChecks(config));
   if (config.honeycomb.apiKey.source === 'env' && !env.HONEYCOMB_API_KEY) {
-    problems.push({ path: ['honeycomb', 'apiKey', 'source'], message: '"env" needs the environment variable HONEYCOMB_API_KEY, which is not set; export it, or use source: existing and create the Secret with kubectl' });
+    problems.push({ path: ['honeycomb', 'apiKey', 'source'], message: '"env" needs the environment variable HONEYCOMB_API_KEY, which is not set; expected HONEYCOMB_API_KEY exported with the API key, or source: existing and the Secret created with kubectl' });
   }
   return problems;
 }
 
-type Where = (path: PropertyKey[], key?: string) => string;
+/** Custom rule names are unique; a rule change names a default rule or a custom rule defined before it. */
+function ruleNameChecks(config: Config, pinned: boolean, where: Where): Problem[] {
+  const problems: Problem[] = [];
+  const defaults = new Set(DEFAULT_RULES.map((r) => r.name));
+  const defined = new Map<string, number>();
+  config.falco.rules.forEach((rule, i) => {
+    const path = ['falco', 'rules', i, 'rule'];
+    if (isRuleChange(rule)) {
+      if (pinned && !defaults.has(rule.rule) && !defined.has(rule.rule)) {
+        problems.push({
+          path,
+          message: `${JSON.stringify(rule.rule)} changes a rule that does not exist${didYouMean(rule.rule, [...defaults, ...defined.keys()])}; `
+            + `expected the name of a rule of falco-rules ${DEFAULT_RULES_VERSION} or of a rule defined earlier in falco.rules`,
+        });
+      }
+      return;
+    }
+    const first = defined.get(rule.rule);
+    if (first !== undefined) {
+      problems.push({
+        path,
+        message: `${JSON.stringify(rule.rule)} is already the name of falco.rules.${first} (line ${where(['falco', 'rules', first]).slice(1)}); `
+          + 'expected a unique rule name (to change that rule instead, add override: with the keys to change)',
+      });
+    } else {
+      defined.set(rule.rule, i);
+    }
+  });
+  return problems;
+}
+
+function uniqueNames(field: 'macros' | 'lists', entries: Array<{ name: string; changes: boolean }>, kind: string, where: Where): Problem[] {
+  const problems: Problem[] = [];
+  const defined = new Map<string, number>();
+  entries.forEach(({ name, changes }, i) => {
+    if (changes) return;
+    const first = defined.get(name);
+    if (first === undefined) {
+      defined.set(name, i);
+      return;
+    }
+    problems.push({
+      path: ['falco', field, i, kind],
+      message: `${JSON.stringify(name)} is already the name of falco.${field}.${first} (line ${where(['falco', field, first]).slice(1)}); `
+        + `expected a unique ${kind} name (to change that ${kind} instead, add override:)`,
+    });
+  });
+  return problems;
+}
+
+/** `disabledRules` and `disabledTags` name rules and tags that exist. */
+function selectionChecks(config: Config): Problem[] {
+  const falco = config.falco;
+  const problems: Problem[] = [];
+  const ruleNames = [...DEFAULT_RULES.map((r) => r.name), ...falco.rules.map((r) => r.rule)];
+  falco.disabledRules.forEach((name, i) => {
+    if (!ruleNames.includes(name)) {
+      problems.push({
+        path: ['falco', 'disabledRules', i],
+        message: `${JSON.stringify(name)} is not a rule of falco-rules ${DEFAULT_RULES_VERSION} or of falco.rules${didYouMean(name, ruleNames)}; `
+          + `expected the name of one of the ${DEFAULT_RULES.length} rules of falco-rules ${DEFAULT_RULES_VERSION} (lib/falco/default-ruleset.ts) or of a rule in falco.rules`,
+      });
+    }
+  });
+  const tags = [...new Set([...DEFAULT_RULES.flatMap((r) => r.tags), ...falco.rules.flatMap((r) => r.tags ?? [])])];
+  falco.disabledTags.forEach((tag, i) => {
+    if (!tags.includes(tag)) {
+      problems.push({
+        path: ['falco', 'disabledTags', i],
+        message: `${JSON.stringify(tag)} is not a tag of any rule of falco-rules ${DEFAULT_RULES_VERSION} or of falco.rules${didYouMean(tag, tags)}; `
+          + 'expected a tag such as container, network, process or maturity_stable (lib/falco/default-ruleset.ts lists them)',
+      });
+    }
+  });
+  return problems;
+}
+
+/** ' (did you mean "x"?)' when a candidate is close enough to be a likely typo, else ''. */
+function didYouMean(name: string, candidates: string[]): string {
+  const hint = closestMatch(name, candidates);
+  return hint ? ` (did you mean ${JSON.stringify(hint)}?)` : '';
+}
+
+function closestMatch(name: string, candidates: string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const hint = closest(name, candidates);
+  return distance(name.toLowerCase(), hint.toLowerCase()) <= Math.max(2, Math.floor(name.length / 4)) ? hint : undefined;
+}
+
+function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, where: Where): string[] {
+  // A misspelt key also leaves the key it meant missing: the did-you-mean says it all.
+  const meant = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    for (const key of issue.keys) {
+      const hint = closestMatch(key, acceptedKeys(issue.path));
+      if (hint) meant.add([...issue.path, hint].join('.'));
+    }
+  }
+  return issues
+    .filter((issue) => !(valueAt(raw, issue.path) === undefined && meant.has(issue.path.join('.'))))
+    .flatMap((issue) => describeIssue(issue, raw, where));
+}
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown, where: Where): string[] {
   const path = issue.path;
@@ -105,22 +212,24 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, where: Where): str
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
         const accepted = acceptedKeys(path);
-        const hint = accepted.length > 0 ? closest(key, accepted) : undefined;
-        const didYouMean = hint && distance(key, hint) <= Math.max(2, Math.floor(key.length / 3)) ? ` did you mean ${JSON.stringify(hint)}?` : '';
-        return `${at(path, key)}: unknown key;${didYouMean} accepted keys here: ${accepted.join(', ')}`;
+        return `${at(path, key)}: ${JSON.stringify(key)} is not a known key${didYouMean(key, accepted)}; expected one of: ${accepted.join(', ')}`;
       });
     case 'invalid_type': {
       // Schema fields may carry their own "expected …" text; otherwise describe the type.
-      const expected = issue.message.startsWith('expected ') ? issue.message.slice('expected '.length) : describeExpected(issue.expected);
+      const expected = issue.message.startsWith('expected ') ? issue.message.slice('expected '.length) : describeExpected(issue.expected, path);
       if (value === undefined) return [`${at(path)}: is missing; expected ${expected}`];
+      if (value === null) return [`${at(path)}: is empty; expected ${expected}`];
       return [`${at(path)}: ${show(value)} is ${kindOf(value)}; expected ${expected}`];
     }
     case 'invalid_value':
-      return [`${at(path)}: ${show(value)} is not accepted; expected one of: ${issue.values.map(String).join(', ')}`];
-    case 'invalid_union':
-      return [`${at(path)}: ${show(value)} is not accepted; expected ${path.includes('items') ? 'a string or an integer' : 'a number or a quantity string such as "500m" or "256Mi"'}`];
+      return [`${at(path)}: ${value === undefined ? 'is missing' : `${show(value)} is not accepted`}; expected one of: ${issue.values.map(String).join(', ')}`];
+    case 'invalid_union': {
+      const expected = issue.message.startsWith('expected ') ? issue.message : 'expected a value of another type';
+      return [`${at(path)}: ${show(value)} is ${kindOf(value)}; ${expected}`];
+    }
     default:
-      return [`${at(path)}: ${value === undefined ? '' : `${show(value)} `}${issue.message}`];
+      // Entries (mappings, lists) are named in the message itself rather than dumped.
+      return [`${at(path)}: ${value === undefined || typeof value === 'object' ? '' : `${show(value)} `}${issue.message}`];
   }
 }
 
@@ -142,26 +251,30 @@ function acceptedKeys(path: PropertyKey[]): string[] {
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let current = schema;
   for (;;) {
-    const def = current._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType; schema?: z.core.$ZodType };
+    const def = current._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
     if (def.innerType) current = def.innerType;
     else if (def.type === 'pipe' && def.in) current = def.in;
     else return current;
   }
 }
 
-function describeExpected(expected: string): string {
+function describeExpected(expected: string, path: PropertyKey[]): string {
   switch (expected) {
-    case 'boolean': return 'a boolean (true or false)';
-    case 'object': return 'a mapping (key: value)';
+    case 'boolean': return 'true or false';
+    case 'object': {
+      const keys = acceptedKeys(path);
+      return keys.length > 0 ? `a mapping with keys among: ${keys.join(', ')}` : 'a mapping (key: value)';
+    }
     case 'array': return 'a list';
     case 'number': return 'a number';
+    case 'int': return 'an integer';
     case 'string': return 'a string';
     default: return expected;
   }
 }
 
 function kindOf(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null) return 'empty';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `a ${typeof value}`;
@@ -197,8 +310,4 @@ function lineOf(doc: Document, lines: LineCounter, path: PropertyKey[], key?: st
     if (node?.range) return `:${lines.linePos(node.range[0]).line}`;
   }
   return '';
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }

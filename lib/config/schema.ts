@@ -15,7 +15,7 @@ const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-
 const K8S_VERSION = /^1\.(?:[1-9][0-9]?)\.(?:0|[1-9][0-9]*)$/;
 const SEMVER = /^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)$/;
 
-const quantity = z.union([z.string(), z.number()]);
+const quantity = z.union([z.string(), z.number()], { error: 'expected a number or a quantity string such as "500m" or "256Mi"' });
 const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 const resources = z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
 
@@ -38,7 +38,7 @@ export const configSchema = z.strictObject({
       'Name of the cluster, sent to Honeycomb as the resource attribute k8s.cluster.name.'),
   }),
   kubernetesVersion: z
-    .string({ error: 'expected a string such as "1.28.0"' })
+    .string({ error: 'expected MAJOR.MINOR.PATCH such as "1.28.0" (a string)' })
     .regex(K8S_VERSION, { error: 'is not a Kubernetes version; expected MAJOR.MINOR.PATCH such as "1.28.0"' })
     .default('1.28.0')
     .describe('Kubernetes version that charts are rendered for (helm --kube-version) and output is validated against.'),
@@ -106,4 +106,9 @@ export function configJsonSchema(): object {
     ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
     title: 'falco-otel-honeycomb cluster configuration',
   };
+}
+
+/** config/config.schema.json as `npm run schema` writes it. */
+export function configJsonSchemaText(): string {
+  return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
 }

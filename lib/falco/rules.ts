@@ -22,11 +22,26 @@ export const FALCO_PRIORITIES: readonly FalcoPriority[] = Object.values(FalcoPri
 /** How an `override` merges a field into an existing rule, macro or list. */
 export type OverrideMode = 'append' | 'replace';
 
+/** Rule keys that an override may append to (Falco's engine, rule_loader_reader.cpp). */
+export const RULE_APPENDABLE_KEYS = ['condition', 'output', 'desc', 'tags', 'exceptions'] as const;
+
+/**
+ * Rule keys that an override may replace: the engine's list, plus the capture keys that Falco's
+ * rules schema (rule_json_schema.h) lists under `override` since Falco 0.42.
+ */
+export const RULE_REPLACEABLE_KEYS = [
+  'condition', 'output', 'desc', 'priority', 'tags', 'exceptions', 'enabled', 'warn_evttypes', 'skip-if-unknown-filter',
+  'capture', 'capture_duration', 'capture_events', 'capture_filesize',
+] as const;
+
+/** A key of a rule that `override` can name. */
+export type RuleOverrideKey = (typeof RULE_REPLACEABLE_KEYS)[number];
+
 /** A rule exception: events matching `values` on `fields` (compared with `comps`) do not fire the rule. */
 export interface FalcoException {
   /** Name of the exception, unique within the rule. */
   readonly name: string;
-  /** Field or fields the exception compares. @default - required unless the rule already defines this exception */
+  /** Field or fields the exception compares. @default - required unless the rule appends to an existing exception */
   readonly fields?: string | string[];
   /** Comparison operator or operators, one per field. @default `=` (or `in` for a list) */
   readonly comps?: string | string[];
@@ -60,18 +75,26 @@ export interface FalcoRule {
   /** Exceptions to the rule. @default - none */
   readonly exceptions?: FalcoException[];
   /** How fields of this entry merge into an existing rule of the same name. @default - defines a new rule */
-  readonly override?: Partial<Record<'desc' | 'condition' | 'output' | 'priority' | 'tags' | 'enabled' | 'exceptions', OverrideMode>>;
+  readonly override?: Partial<Record<RuleOverrideKey, OverrideMode>>;
   /** Deprecated form of `override` (appends condition/exceptions). @default false */
   readonly append?: boolean;
   /** Whether Falco skips the rule when its condition uses unknown fields. @default false */
   readonly 'skip-if-unknown-filter'?: boolean;
   /** Whether Falco warns on rules matching all event types. @default true */
   readonly warn_evttypes?: boolean;
+  /** Whether an alert of this rule starts a capture (falco.yaml `capture.mode: rules`). @default false */
+  readonly capture?: boolean;
+  /** How long the capture runs. @default - falco.yaml's `capture` settings */
+  readonly capture_duration?: number;
+  /** How many events the capture records at most. @default - falco.yaml's `capture` settings */
+  readonly capture_events?: number;
+  /** How large the capture file grows at most. @default - falco.yaml's `capture` settings */
+  readonly capture_filesize?: number;
 }
 
 /** A Falco macro: a named, reusable piece of condition. */
 export interface FalcoMacro {
-  /** Name of the macro. */
+  /** Name of the macro: a letter, then letters, digits or `_`. */
   readonly macro: string;
   /** The condition the macro expands to. */
   readonly condition: string;
@@ -83,7 +106,7 @@ export interface FalcoMacro {
 
 /** A Falco list: named items usable in conditions (`proc.name in (my_list)`). */
 export interface FalcoList {
-  /** Name of the list. */
+  /** Name of the list: no spaces, quotes, parentheses, `=` or `,`. */
   readonly list: string;
   /** The list's items. */
   readonly items: Array<string | number>;
@@ -96,90 +119,187 @@ export interface FalcoList {
 /** One entry of a Falco rules file. */
 export type FalcoRulesEntry = FalcoRule | FalcoMacro | FalcoList;
 
-// Zod schemas mirror the rules-file structure that Falco's engine checks
-// (falcosecurity/falco userspace/engine/rule_json_schema.h), narrowed to what a rule, macro or
-// list may carry, plus the semantic checks the engine makes when it loads a file.
+// The zod schemas below are the project's model of Falco rules files: the structure of Falco's
+// rules schema (falcosecurity/falco userspace/engine/rule_json_schema.h), narrowed to what a rule,
+// a macro or a list may carry, plus the checks Falco's engine makes when it loads a file
+// (rule_loader_reader.cpp). Messages say what is accepted; the config loader adds file, line,
+// path and value (scalar values are printed before the message, entries are named in it).
+
+/** Falco's identifier syntax, which macro names must match. */
+const MACRO_NAME = /^[a-zA-Z]+[a-zA-Z0-9_]*$/;
+/** Falco's bare-string syntax, which list names must match. */
+const LIST_NAME = /^[^()"'\s=,]+$/;
+
+// Falco rejects empty scalars ("Value must be non-empty") wherever it reads one.
+const text = (what: string) => z
+  .string({ error: `expected ${what} (a string)` })
+  .min(1, { error: `is empty; expected ${what}` });
 
 const overrideMode = z.enum(['append', 'replace']);
 
 /** Accepts any spelling Falco accepts (`Warning`, `warning`, `INFO`) and returns the enum value. */
 export const falcoPrioritySchema = z
-  .string()
+  .string({ error: `expected one of ${FALCO_PRIORITIES.join(', ')} (any case)` })
   .transform((value, ctx) => {
     const upper = value.toUpperCase();
     const normalized = upper === 'INFO' ? 'INFORMATIONAL' : upper;
     if ((FALCO_PRIORITIES as string[]).includes(normalized)) return normalized as FalcoPriority;
     ctx.addIssue({
       code: 'custom',
-      message: `is not a Falco priority; expected one of ${FALCO_PRIORITIES.join(', ')} (any case)`,
+      message: `is not a Falco priority; expected one of ${FALCO_PRIORITIES.join(', ')} (any case; INFO for INFORMATIONAL)`,
       input: value,
     });
     return z.NEVER;
   });
 
-const stringOrList = z.union([z.string(), z.array(z.string())]);
+const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1))], { error: 'expected a string or a list of strings' });
+
+/** An exception value: a scalar, or a tuple (one element per field, lists for `in` comparisons). */
+type ExceptionValue = string | number | boolean | ExceptionValue[];
+const exceptionValue: z.ZodType<ExceptionValue> = z.lazy(() => z.union(
+  [z.string().min(1, { error: 'is empty; expected a value' }), z.number(), z.boolean(), z.array(exceptionValue)],
+  { error: 'expected a string, a number, a boolean or a list of them' },
+));
 
 const exceptionSchema = z.strictObject({
-  name: z.string().min(1),
+  name: text('the name of the exception'),
   fields: stringOrList.optional(),
   comps: stringOrList.optional(),
-  values: z.array(z.unknown()).optional(),
+  values: z.array(exceptionValue).optional(),
 });
 
-const ruleOverrideKeys = ['desc', 'condition', 'output', 'priority', 'tags', 'enabled', 'exceptions'] as const;
+const ruleOverrideSchema = z.strictObject(
+  Object.fromEntries(RULE_REPLACEABLE_KEYS.map((k) => [k, overrideMode.optional()])) as Record<RuleOverrideKey, z.ZodOptional<typeof overrideMode>>,
+);
 
-export const falcoRuleSchema = z
-  .strictObject({
-    'rule': z.string().min(1),
-    'desc': z.string().optional(),
-    'condition': z.string().min(1).optional(),
-    'output': z.string().min(1).optional(),
-    'priority': falcoPrioritySchema.optional(),
-    'tags': z.array(z.string()).optional(),
-    'enabled': z.boolean().optional(),
-    'source': z.string().min(1).optional(),
-    'exceptions': z.array(exceptionSchema).optional(),
-    'override': z.partialRecord(z.enum(ruleOverrideKeys), overrideMode).optional(),
-    'append': z.boolean().optional(),
-    'skip-if-unknown-filter': z.boolean().optional(),
-    'warn_evttypes': z.boolean().optional(),
-  })
-  .superRefine((rule, ctx) => {
-    if (isRuleChange(rule)) return;
-    for (const key of ['desc', 'condition', 'output', 'priority'] as const) {
-      if (rule[key] === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `is missing: a new rule needs desc, condition, output and priority (or set override: to change an existing rule)`,
-          input: undefined,
-        });
-      }
-    }
-  });
+const ruleShape = z.strictObject({
+  'rule': text('the name of the rule'),
+  'desc': text('a description').optional(),
+  'condition': text('a filter condition').optional(),
+  'output': text('an output text').optional(),
+  'priority': falcoPrioritySchema.optional(),
+  'tags': z.array(z.string()).optional(),
+  'enabled': z.boolean().optional(),
+  'source': text('an event source such as syscall').optional(),
+  'exceptions': z.array(exceptionSchema).optional(),
+  'override': ruleOverrideSchema.optional(),
+  'append': z.boolean().optional(),
+  'skip-if-unknown-filter': z.boolean().optional(),
+  'warn_evttypes': z.boolean().optional(),
+  'capture': z.boolean().optional(),
+  'capture_duration': z.number().int().nonnegative().optional(),
+  'capture_events': z.number().int().nonnegative().optional(),
+  'capture_filesize': z.number().int().nonnegative().optional(),
+});
+
+// Entry-level checks run only on an entry that is well-formed, so that one mistake (a typo in a
+// key, say) gives one message rather than a cascade.
+const whenWellFormed = { when: (payload: { issues: unknown[] }) => payload.issues.length === 0 };
+
+export const falcoRuleSchema = ruleShape.check(z.superRefine((rule, ctx) => {
+  for (const issue of ruleProblems(rule as FalcoRule)) ctx.addIssue({ code: 'custom', input: rule, ...issue });
+}, whenWellFormed));
 
 export const falcoMacroSchema = z.strictObject({
-  macro: z.string().min(1),
-  condition: z.string().min(1),
+  macro: text('the name of the macro').regex(MACRO_NAME, {
+    error: 'is not a valid macro name; expected a letter, then letters, digits or _ (Falco\'s identifier syntax)',
+  }),
+  condition: text('a filter condition'),
   override: z.strictObject({ condition: overrideMode }).optional(),
   append: z.boolean().optional(),
-});
+}).check(z.superRefine((macro, ctx) => {
+  if (macro.append && macro.override) ctx.addIssue({ code: 'custom', input: true, ...appendWithOverride() });
+}, whenWellFormed));
 
 export const falcoListSchema = z.strictObject({
-  list: z.string().min(1),
-  items: z.array(z.union([z.string(), z.number().int()])),
+  list: text('the name of the list').regex(LIST_NAME, {
+    error: 'is not a valid list name; expected no spaces, quotes, parentheses, = or , (Falco\'s bare-string syntax)',
+  }),
+  items: z.array(z.union([z.string(), z.number().int()], { error: 'expected a string or an integer' })),
   override: z.strictObject({ items: overrideMode }).optional(),
   append: z.boolean().optional(),
-});
+}).check(z.superRefine((list, ctx) => {
+  if (list.append && list.override) ctx.addIssue({ code: 'custom', input: true, ...appendWithOverride() });
+}, whenWellFormed));
+
+interface EntryProblem { path: PropertyKey[]; message: string }
+
+function appendWithOverride(): EntryProblem {
+  return {
+    path: ['append'],
+    message: 'cannot be combined with override:; expected one of them (append: is the deprecated form, use override:)',
+  };
+}
+
+/** What Falco's engine would reject in a well-formed rule entry, at most one problem per cause. */
+function ruleProblems(rule: FalcoRule): EntryProblem[] {
+  if (rule.append && rule.override) return [appendWithOverride()];
+  if (rule.override) return overrideProblems(rule, rule.override);
+  const problems = exceptionProblems(rule.exceptions ?? [], rule.append === true);
+  if (isRuleChange(rule)) return problems;
+  const missing = (['desc', 'condition', 'output', 'priority'] as const).filter((k) => rule[k] === undefined);
+  if (missing.length > 0) {
+    problems.unshift({
+      path: [],
+      message: `rule ${JSON.stringify(rule.rule)} has no ${joinAnd(missing)}; expected desc, condition, output and priority `
+        + 'in a new rule (to change an existing rule instead, add override: with the keys to change)',
+    });
+  }
+  return problems;
+}
+
+function overrideProblems(rule: FalcoRule, override: NonNullable<FalcoRule['override']>): EntryProblem[] {
+  const problems: EntryProblem[] = [];
+  const entries = Object.entries(override) as Array<[RuleOverrideKey, OverrideMode]>;
+  if (entries.length === 0) {
+    return [{ path: ['override'], message: `is empty; expected at least one key to change, such as condition: append (keys: ${RULE_REPLACEABLE_KEYS.join(', ')})` }];
+  }
+  for (const [key, mode] of entries) {
+    if (mode === 'append' && !(RULE_APPENDABLE_KEYS as readonly string[]).includes(key)) {
+      problems.push({ path: ['override', key], message: `cannot be used for ${key}; expected replace (Falco appends only to ${joinAnd([...RULE_APPENDABLE_KEYS])})` });
+    } else if (rule[key] === undefined) {
+      problems.push({ path: ['override', key], message: `has no ${key} to ${mode}; expected a ${key}: key in the same entry, or no override.${key}` });
+    }
+  }
+  for (const key of RULE_REPLACEABLE_KEYS) {
+    if (rule[key] !== undefined && override[key] === undefined) {
+      problems.push({ path: [key], message: `is not listed under override:; expected override.${key}: append or replace (an entry with override: changes only the keys it lists)` });
+    }
+  }
+  const exceptions = override.exceptions ? exceptionProblems(rule.exceptions ?? [], override.exceptions === 'append') : [];
+  return [...problems, ...exceptions];
+}
+
+/** Exception names are unique within a rule; `fields` is optional only when appending values to an existing exception. */
+function exceptionProblems(exceptions: readonly FalcoException[], appending: boolean): EntryProblem[] {
+  const problems: EntryProblem[] = [];
+  const seen = new Set<string>();
+  exceptions.forEach((ex, i) => {
+    if (seen.has(ex.name)) {
+      problems.push({ path: ['exceptions', i, 'name'], message: 'is the name of an earlier exception of this rule; expected unique exception names' });
+    }
+    seen.add(ex.name);
+    if (!appending && ex.fields === undefined) {
+      problems.push({ path: ['exceptions', i], message: `exception ${JSON.stringify(ex.name)} has no fields; expected fields: a field name or a list of them (such as [proc.name, fd.name])` });
+    }
+  });
+  return problems;
+}
+
+function joinAnd(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
 
 /**
  * Whether a rule entry changes an existing rule rather than defining one: it sets `override` or
- * `append`, or carries nothing but its name and `enabled` (Falco's way to toggle a rule).
+ * `append`, or sets `enabled` and none of condition, output, desc and priority (Falco's way to
+ * toggle a rule).
  */
-export function isRuleChange(rule: { override?: unknown; append?: boolean; enabled?: boolean; [k: string]: unknown }): boolean {
-  if (rule.override !== undefined || rule.append) return true;
-  const keys = Object.keys(rule).filter((k) => rule[k] !== undefined);
-  return keys.every((k) => k === 'rule' || k === 'enabled') && keys.includes('enabled');
+export function isRuleChange(rule: object): boolean {
+  const entry = rule as Record<string, unknown>;
+  if (entry.override !== undefined || entry.append === true) return true;
+  const defines = ['condition', 'output', 'desc', 'priority'].some((k) => entry[k] !== undefined);
+  return !defines && entry.enabled !== undefined;
 }
 
 /** Lists first, then macros, then rules: Falco needs a list or macro defined before a rule uses it. */

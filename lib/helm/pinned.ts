@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import pins from './pins.json';
@@ -18,22 +19,46 @@ export const HELM_VERSION = pins.helm.version;
 /** Where `npm ci` (scripts/setup-helm.mjs) installs the pinned helm. */
 export const PINNED_HELM_PATH = path.resolve(__dirname, '..', '..', '.cache', 'helm', HELM_VERSION, 'helm');
 
+/** Helm major version the charts are rendered with; HELM_BIN must be one too. */
+export const HELM_MAJOR = HELM_VERSION.split('.')[0];
+
+// `helm version` costs a process; every chart asks for helm, so each binary is checked once.
+const checkedHelm = new Set<string>();
+
 /**
  * The helm binary to render charts with: HELM_BIN if set, else the pinned one. Throws a UserError
- * that says how to fix it when the binary is missing or not executable.
+ * that says how to fix it when the binary is missing, does not run, or is not helm v4.
  */
 export function resolveHelm(env: NodeJS.ProcessEnv = process.env): string {
   const bin = env.HELM_BIN || PINNED_HELM_PATH;
+  if (checkedHelm.has(bin)) return bin;
+  const problem = helmProblem(bin);
+  if (problem) {
+    const what = env.HELM_BIN ? `HELM_BIN=${env.HELM_BIN}` : `the pinned helm ${HELM_VERSION} (${bin})`;
+    const fix = env.HELM_BIN
+      ? `point HELM_BIN at a helm ${HELM_MAJOR} binary, or unset it to use the pinned helm ${HELM_VERSION} that \`npm ci\` installs`
+      : `run \`npm run setup\` (or \`npm ci\`) to install it, or set HELM_BIN to the path of a helm ${HELM_MAJOR} binary`;
+    throw new UserError(`${what} ${problem}; expected an executable helm ${HELM_MAJOR} binary: ${fix}`);
+  }
+  checkedHelm.add(bin);
+  return bin;
+}
+
+/** Why `bin` is no usable helm, or undefined when it is one. */
+function helmProblem(bin: string): string | undefined {
   try {
     fs.accessSync(bin, fs.constants.X_OK);
   } catch {
-    const why = fs.existsSync(bin) ? 'is not executable' : 'does not exist';
-    const fix = env.HELM_BIN
-      ? 'point HELM_BIN at a helm v4 binary, or unset it to use the pinned one'
-      : `run \`npm ci\` (or \`npm run setup\`) to install the pinned helm ${HELM_VERSION}, or set HELM_BIN to a helm v4 binary`;
-    throw new UserError(`helm ${env.HELM_BIN ? `(HELM_BIN=${env.HELM_BIN}) ` : ''}${why} at ${bin}: ${fix}`);
+    return fs.existsSync(bin) ? 'is not executable' : 'does not exist';
   }
-  return bin;
+  const run = spawnSync(bin, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', timeout: 30_000 });
+  if (run.error || run.status !== 0) {
+    const reason = run.error?.message ?? (run.stderr.trim().split('\n')[0] || `exit code ${run.status}`);
+    return `does not run as helm (\`${bin} version\` failed: ${reason})`;
+  }
+  const version = run.stdout.trim();
+  if (!version.startsWith(`${HELM_MAJOR}.`)) return `is not helm ${HELM_MAJOR} (\`${bin} version\` printed ${JSON.stringify(version.slice(0, 40))})`;
+  return undefined;
 }
 
 /** Arguments for cdk8s's Helm construct that locate a pinned chart. */
@@ -53,8 +78,15 @@ export function chartLocation(chart: PinnedChart, chartsDir: string | undefined 
   const file = path.resolve(chartsDir, `${chart.name}-${chart.version}.tgz`);
   if (!fs.existsSync(file)) {
     throw new UserError(
-      `CHARTS_DIR=${chartsDir} does not hold the pinned chart ${chart.name} ${chart.version}: looked for ${file}. `
-      + `Fetch it with \`helm pull ${chart.name} --repo ${chart.repo} --version ${chart.version} -d ${chartsDir}\`, or unset CHARTS_DIR to download it at synth time.`);
+      `CHARTS_DIR=${chartsDir} ${chartsDirContent(chartsDir, chart.name)}; expected the pinned chart ${chart.name} ${chart.version} at ${file}: `
+      + `fetch it with \`helm pull ${chart.name} --repo ${chart.repo} --version ${chart.version} -d ${chartsDir}\`, or unset CHARTS_DIR to download it at synth time`);
   }
   return { chart: file };
+}
+
+/** What a charts folder holds of a chart, for the message when the pinned version is missing. */
+function chartsDirContent(chartsDir: string, name: string): string {
+  if (!fs.existsSync(chartsDir)) return 'does not exist';
+  const others = fs.readdirSync(chartsDir).filter((f) => new RegExp(`^${name}-\\d.*\\.tgz$`).test(f)).sort();
+  return others.length > 0 ? `holds only ${others.join(', ')} of chart ${name}` : `holds no chart ${name}`;
 }

@@ -1,6 +1,9 @@
 // The OpenTelemetry Collector configuration that FalcoCollector runs: tail the Falco container's
 // pod logs on the node, parse each JSON alert into falco.* attributes, ship to Honeycomb over OTLP.
-// Operators are from the stanza library (opentelemetry-collector-contrib pkg/stanza/docs/operators).
+// Operators are from the stanza library (opentelemetry-collector-contrib pkg/stanza/docs/operators);
+// component type names are the current ones of otelcol-k8s (./otelcol-k8s-components.ts).
+
+import { OpenTelemetryCollectorSpecConfig } from '../../imports/opentelemetry.io';
 
 /** Inputs of the collector configuration. */
 export interface CollectorConfigInput {
@@ -24,110 +27,147 @@ export interface CollectorConfigInput {
   readonly memorySpikeLimitMib: number;
 }
 
+/** A Falco priority and the stanza severity alias it maps to. */
+export interface FalcoSeverity {
+  /** The priority as Falco's JSON output spells it (falco_common.cpp priority_names). */
+  readonly priority: string;
+  /** Stanza severity alias (pkg/stanza/docs/types/severity.md). */
+  readonly severity: string;
+}
+
 /**
- * Falco's priorities (as its JSON output spells them) and the OpenTelemetry severity each maps to,
- * most severe first; severity numbers strictly decrease down the list.
+ * Falco's eight priorities, most severe first, and the severity each becomes. Emergency and Alert
+ * land in the FATAL range, Critical above ERROR2; the severity numbers strictly decrease.
  */
-export const FALCO_SEVERITY_MAPPING: ReadonlyArray<readonly [priority: string, severity: string]> = [
-  ['Emergency', 'fatal2'],
-  ['Alert', 'fatal'],
-  ['Critical', 'error3'],
-  ['Error', 'error'],
-  ['Warning', 'warn'],
-  ['Notice', 'info2'],
-  ['Informational', 'info'],
-  ['Debug', 'debug'],
+export const FALCO_SEVERITY_MAPPING: readonly FalcoSeverity[] = [
+  { priority: 'Emergency', severity: 'fatal2' },
+  { priority: 'Alert', severity: 'fatal' },
+  { priority: 'Critical', severity: 'error3' },
+  { priority: 'Error', severity: 'error' },
+  { priority: 'Warning', severity: 'warn' },
+  { priority: 'Notice', severity: 'info2' },
+  { priority: 'Informational', severity: 'info' },
+  { priority: 'Debug', severity: 'debug' },
 ];
 
-/** Falco's time layout: RFC 3339 with nanoseconds, as a Go reference time. */
+/** Falco's `time` layout: RFC 3339 with nanoseconds, as a Go reference time. */
 export const FALCO_TIME_LAYOUT = '2006-01-02T15:04:05.999999999Z07:00';
 
+/** Where json_parser puts a parsed alert; Honeycomb flattens it to falco.rule, falco.output_fields.… */
+export const FALCO_ATTRIBUTES = 'attributes.falco';
+
+/** IDs of the pipeline's components. */
+export const RECEIVER = 'file_log';
+export const STORAGE = 'file_storage';
+export const EXPORTER = 'otlp_grpc';
+export const PROCESSORS = ['memory_limiter', 'batch', 'resource'] as const;
+
 /** Builds the collector's `config` (receivers, processors, exporters, extensions, service). */
-export function collectorConfig(input: CollectorConfigInput): Record<string, any> {
+export function collectorConfig(input: CollectorConfigInput): OpenTelemetryCollectorSpecConfig {
   return {
-    extensions: {
-      file_storage: {
-        directory: input.storageDirectory,
-        // The checkpoints must survive restarts; a new pod on the node reuses them.
-        create_directory: false,
-      },
-    },
-    receivers: {
-      file_log: {
-        include: [input.include],
-        // With checkpoints in storage, "beginning" only applies to files never seen before:
-        // a new collector reads what Falco wrote before it started; a restarted one resumes.
-        start_at: 'beginning',
-        include_file_path: true,
-        storage: 'file_storage',
-        operators: [
-          // CRI-O/containerd and docker formats; recombines partial (P) lines.
-          { type: 'container', id: 'container' },
-          // Falco's start-up lines on stderr are plain text: they skip this parser and are sent
-          // as plain logs with their text as body, so a Falco that fails to start is visible too.
-          {
-            type: 'json_parser',
-            id: 'falco-alert',
-            if: 'body startsWith "{"',
-            parse_from: 'body',
-            parse_to: 'attributes.falco',
-            timestamp: {
-              parse_from: 'attributes.falco.time',
-              layout_type: 'gotime',
-              layout: FALCO_TIME_LAYOUT,
-            },
-            severity: {
-              parse_from: 'attributes.falco.priority',
-              mapping: Object.fromEntries(FALCO_SEVERITY_MAPPING.map(([priority, severity]) => [severity, priority])),
-            },
-          },
-          // The alert sentence becomes the body, so the log view reads like `kubectl logs`.
-          {
-            type: 'move',
-            id: 'falco-output-to-body',
-            if: 'attributes.falco != nil and attributes.falco.output != nil',
-            from: 'attributes.falco.output',
-            to: 'body',
-          },
-        ],
-      },
-    },
+    extensions: { [STORAGE]: fileStorage(input.storageDirectory) },
+    receivers: { [RECEIVER]: fileLogReceiver(input.include) },
     processors: {
       memory_limiter: {
         check_interval: '1s',
         limit_mib: input.memoryLimitMib,
         spike_limit_mib: input.memorySpikeLimitMib,
       },
+      batch: {},
       resource: {
         attributes: [
           { key: 'service.name', value: 'falco', action: 'upsert' },
           { key: 'k8s.cluster.name', value: input.clusterName, action: 'upsert' },
-          { key: 'k8s.node.name', value: `\${env:${input.nodeNameEnv}}`, action: 'upsert' },
+          { key: 'k8s.node.name', value: envRef(input.nodeNameEnv), action: 'upsert' },
         ],
       },
-      batch: {},
     },
-    exporters: {
-      otlp: {
-        endpoint: input.endpoint,
-        headers: {
-          'x-honeycomb-team': `\${env:${input.apiKeyEnv}}`,
-          'x-honeycomb-dataset': input.dataset,
-        },
-        // Persisted queue + unbounded retries: an outage plus a collector restart loses nothing.
-        sending_queue: { enabled: true, storage: 'file_storage' },
-        retry_on_failure: { enabled: true, max_elapsed_time: 0 },
-      },
-    },
+    exporters: { [EXPORTER]: honeycombExporter(input) },
     service: {
-      extensions: ['file_storage'],
+      extensions: [STORAGE],
       pipelines: {
-        logs: {
-          receivers: ['file_log'],
-          processors: ['memory_limiter', 'resource', 'batch'],
-          exporters: ['otlp'],
-        },
+        logs: { receivers: [RECEIVER], processors: [...PROCESSORS], exporters: [EXPORTER] },
       },
     },
   };
+}
+
+/** The operators that turn a kubelet log line of the falco container into an alert record. */
+export function falcoLogOperators(): Record<string, unknown>[] {
+  return [
+    // containerd/CRI-O (`<time> <stream> <P|F> <line>`) and docker JSON; joins partial (P) lines.
+    // Needs include_file_path: it also sets k8s.pod.name etc. of Falco's pod from the file path.
+    { type: 'container', id: 'container' },
+    // Falco prints plain-text start-up lines on stderr. They skip this parser and go on as plain
+    // logs (body: the text line, no severity, no falco.* attributes), so a Falco that fails to
+    // load its rules is visible in Honeycomb too.
+    {
+      type: 'json_parser',
+      id: 'falco-alert',
+      if: 'body startsWith "{"',
+      parse_from: 'body',
+      parse_to: FALCO_ATTRIBUTES,
+      timestamp: { parse_from: `${FALCO_ATTRIBUTES}.time`, layout_type: 'gotime', layout: FALCO_TIME_LAYOUT },
+      // The default preset stays: it also maps Falco's legacy spelling "Info". Matching ignores case.
+      severity: { parse_from: `${FALCO_ATTRIBUTES}.priority`, mapping: severityMapping() },
+    },
+    // The alert sentence becomes the body, so the log view reads like `kubectl logs`.
+    {
+      type: 'move',
+      id: 'falco-output-to-body',
+      if: `${FALCO_ATTRIBUTES} != nil and ${FALCO_ATTRIBUTES}.output != nil`,
+      from: `${FALCO_ATTRIBUTES}.output`,
+      to: 'body',
+    },
+  ];
+}
+
+/** Stanza's mapping: severity alias → Falco priority. */
+function severityMapping(): Record<string, string> {
+  return Object.fromEntries(FALCO_SEVERITY_MAPPING.map(({ priority, severity }) => [severity, priority]));
+}
+
+function fileLogReceiver(include: string): Record<string, unknown> {
+  return {
+    include: [include],
+    // With checkpoints in storage, "beginning" applies only to files never seen before: a new
+    // collector reads what Falco wrote before it started; a restarted one resumes at its offset.
+    start_at: 'beginning',
+    storage: STORAGE,
+    include_file_path: true,
+    // memory_limiter refuses data under memory pressure; without retries the receiver drops it.
+    retry_on_failure: { enabled: true, max_elapsed_time: 0 },
+    operators: falcoLogOperators(),
+  };
+}
+
+function fileStorage(directory: string): Record<string, unknown> {
+  return {
+    directory,
+    // The hostPath volume (DirectoryOrCreate) creates it; the root filesystem is read-only anyway.
+    create_directory: false,
+    // bbolt without fsync can lose or corrupt the checkpoints and the queue when the node crashes.
+    fsync: true,
+    // Reclaims the space a long outage grew the queue to; its temporary files stay on the volume.
+    compaction: { directory, on_rebound: true },
+  };
+}
+
+function honeycombExporter(input: CollectorConfigInput): Record<string, unknown> {
+  return {
+    endpoint: input.endpoint,
+    headers: {
+      'x-honeycomb-team': envRef(input.apiKeyEnv),
+      'x-honeycomb-dataset': input.dataset,
+    },
+    // A queue on disk and retries that never give up: an outage plus a restart loses nothing.
+    // A full queue blocks the pipeline, so file_log stops reading instead of dropping.
+    sending_queue: { enabled: true, storage: STORAGE, block_on_overflow: true },
+    retry_on_failure: { enabled: true, max_elapsed_time: 0 },
+  };
+}
+
+/** A reference the collector expands from its environment at start-up. */
+function envRef(variable: string): string {
+  return `\${env:${variable}}`;
 }

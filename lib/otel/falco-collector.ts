@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { collectorConfig } from './collector-config';
+import { componentProblems } from './otelcol-k8s-components';
 import {
   OpenTelemetryCollector, OpenTelemetryCollectorSpecMode, OpenTelemetryCollectorSpecResourcesLimits as Limit,
   OpenTelemetryCollectorSpecResourcesRequests as Request,
 } from '../../imports/opentelemetry.io';
 import { FalcoDaemonSet } from '../falco/falco-daemonset';
-import { OTEL_OPERATOR_CHART } from '../helm/pinned';
 import { HoneycombSecret } from '../honeycomb/honeycomb-secret';
 
 /** Honeycomb's OTLP gRPC endpoints per region. */
@@ -15,6 +15,15 @@ export const HONEYCOMB_ENDPOINTS = {
 } as const;
 
 export type HoneycombRegion = keyof typeof HONEYCOMB_ENDPOINTS;
+
+/**
+ * The collector image operator 0.158.0 starts by default (OtelOperator pins it so), written out so
+ * that a synth says exactly what runs. Its components: ./otelcol-k8s-components.ts.
+ */
+export const DEFAULT_COLLECTOR_IMAGE = 'otel/opentelemetry-collector-k8s:0.158.0';
+
+/** Where the kubelet writes pod logs: <root>/<namespace>_<pod>_<uid>/<container>/<restart>.log. */
+export const POD_LOG_ROOT = '/var/log/pods';
 
 export interface FalcoCollectorProps {
   /** The Falco whose alerts are collected; the log glob and tolerations come from it. */
@@ -31,18 +40,22 @@ export interface FalcoCollectorProps {
   readonly dataset?: string;
   /** Name of the OpenTelemetryCollector; its pods are named `<name>-collector-…`. @default 'falco' */
   readonly name?: string;
-  /** Collector image. @default 'otel/opentelemetry-collector-k8s:0.158.0', what operator 0.158.0 defaults to */
+  /** Collector image; must be an otelcol-k8s build. @default DEFAULT_COLLECTOR_IMAGE */
   readonly image?: string;
-  /** Container memory limit in MiB; memory_limiter is set to 80% of it. @default 256 */
+  /** Container memory limit in MiB; memory_limiter's hard limit is 80% of it. @default 256 */
   readonly memoryLimitMib?: number;
   /** Host directory for checkpoints and the export queue. @default '/var/lib/otelcol/<namespace>-<name>' */
   readonly hostStorageDirectory?: string;
 }
 
-const LOG_ROOT = '/var/log/pods';
 const STORAGE_MOUNT = '/var/lib/otelcol/storage';
 const API_KEY_ENV = 'HONEYCOMB_API_KEY';
 const NODE_NAME_ENV = 'K8S_NODE_NAME';
+const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):[1-9][0-9]{0,4}$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// The API server names a DaemonSet's pods <name>-<5 random characters> and cuts <name> to 58
+// characters including the dash; past that the pods no longer start with the DaemonSet's name.
+const MAX_DAEMONSET_NAME = 57;
 
 /**
  * An OpenTelemetryCollector (DaemonSet mode) that tails the Falco container's logs on each node,
@@ -54,54 +67,57 @@ export class FalcoCollector extends Construct {
   public readonly name: string;
   /** Glob of the files the collector reads. */
   public readonly logGlob: string;
+  /** Host directory holding the checkpoints and the export queue. */
+  public readonly hostStorageDirectory: string;
   public readonly collector: OpenTelemetryCollector;
 
   constructor(scope: Construct, id: string, props: FalcoCollectorProps) {
     super(scope, id);
+    validateProps(props);
     const { falco, secret } = props;
     this.namespace = secret.namespace;
     this.name = props.name ?? 'falco';
-    // The kubelet writes /var/log/pods/<namespace>_<pod>_<uid>/<container>/<n>.log; Falco's pods are
-    // named <release>-<suffix>. Only the falco container: not the falcoctl sidecar, nor anything else.
-    this.logGlob = `${LOG_ROOT}/${falco.namespace}_${falco.releaseName}-*_*/${falco.containerName}/*.log`;
+    this.logGlob = falcoLogGlob(falco);
+    this.hostStorageDirectory = props.hostStorageDirectory ?? `/var/lib/otelcol/${this.namespace}-${this.name}`;
 
     const memoryLimitMib = props.memoryLimitMib ?? 256;
-    if (!Number.isInteger(memoryLimitMib) || memoryLimitMib < 64) {
-      throw new Error(`FalcoCollector: memoryLimitMib must be an integer of at least 64 (got ${memoryLimitMib})`);
-    }
-    const limitMib = Math.floor(memoryLimitMib * 0.8);
-    const hostStorage = props.hostStorageDirectory ?? `/var/lib/otelcol/${this.namespace}-${this.name}`;
+    const limiterMib = Math.floor(memoryLimitMib * 0.8);
+    const config = collectorConfig({
+      include: this.logGlob,
+      storageDirectory: STORAGE_MOUNT,
+      endpoint: props.endpoint ?? HONEYCOMB_ENDPOINTS[props.region ?? 'us'],
+      dataset: props.dataset ?? 'falco',
+      apiKeyEnv: API_KEY_ENV,
+      nodeNameEnv: NODE_NAME_ENV,
+      clusterName: props.clusterName,
+      memoryLimitMib: limiterMib,
+      memorySpikeLimitMib: Math.floor(limiterMib / 4),
+    });
+    // The image would exit at start-up on a component it lacks: fail the synth instead.
+    const problems = componentProblems(config);
+    if (problems.length > 0) throw new Error(`FalcoCollector: the collector config does not fit otelcol-k8s: ${problems.join('; ')}`);
 
     this.collector = new OpenTelemetryCollector(this, 'collector', {
       metadata: { name: this.name, namespace: this.namespace },
       spec: {
         mode: OpenTelemetryCollectorSpecMode.DAEMONSET,
-        image: props.image ?? `otel/opentelemetry-collector-k8s:${OTEL_OPERATOR_CHART.appVersion}`,
-        config: collectorConfig({
-          include: this.logGlob,
-          storageDirectory: STORAGE_MOUNT,
-          endpoint: props.endpoint ?? HONEYCOMB_ENDPOINTS[props.region ?? 'us'],
-          dataset: props.dataset ?? 'falco',
-          apiKeyEnv: API_KEY_ENV,
-          nodeNameEnv: NODE_NAME_ENV,
-          clusterName: props.clusterName,
-          memoryLimitMib: limitMib,
-          memorySpikeLimitMib: Math.floor(limitMib / 4),
-        }) as any,
+        image: props.image ?? DEFAULT_COLLECTOR_IMAGE,
+        config,
         env: [
           { name: NODE_NAME_ENV, valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
           { name: API_KEY_ENV, valueFrom: { secretKeyRef: { name: secret.secretName, key: secret.secretKey } } },
         ],
         volumes: [
-          { name: 'pod-logs', hostPath: { path: LOG_ROOT, type: 'Directory' } },
-          { name: 'storage', hostPath: { path: hostStorage, type: 'DirectoryOrCreate' } },
+          { name: 'pod-logs', hostPath: { path: POD_LOG_ROOT, type: 'Directory' } },
+          { name: 'storage', hostPath: { path: this.hostStorageDirectory, type: 'DirectoryOrCreate' } },
         ],
         volumeMounts: [
-          { name: 'pod-logs', mountPath: LOG_ROOT, readOnly: true },
+          { name: 'pod-logs', mountPath: POD_LOG_ROOT, readOnly: true },
           { name: 'storage', mountPath: STORAGE_MOUNT },
         ],
-        // Root, because the kubelet's log files are root-owned and mode 0640; as their owner, root
-        // reads them without any capability, so every capability is dropped.
+        // Root, because the container runtime writes the log files root-owned and unreadable to
+        // others, and the kubelet creates the hostPath storage directory root-owned. As their
+        // owner, root reads and writes them without any capability (no DAC_OVERRIDE): all dropped.
         securityContext: {
           runAsUser: 0,
           runAsGroup: 0,
@@ -113,11 +129,48 @@ export class FalcoCollector extends Construct {
           seccompProfile: { type: 'RuntimeDefault' },
         },
         resources: {
-          requests: { cpu: Request.fromString('50m'), memory: Request.fromString('128Mi') },
+          requests: { cpu: Request.fromString('50m'), memory: Request.fromString(`${Math.min(128, memoryLimitMib)}Mi`) },
           limits: { cpu: Limit.fromString('500m'), memory: Limit.fromString(`${memoryLimitMib}Mi`) },
         },
+        // Same nodes as Falco: every node that produces alerts has a collector.
         tolerations: falco.tolerations.map((t) => ({ ...t })),
       },
     });
+  }
+}
+
+/**
+ * The glob of the falco container's log files of the Falco DaemonSet's pods, and nothing else:
+ * `?????` is the random suffix of a DaemonSet pod, so longer names starting with the DaemonSet's
+ * (`falco-falcosidekick-…`, a `falco-k8saudit-…` Deployment whose container is also `falco`) do not
+ * match; the container segment leaves out the falcoctl sidecar; the namespace leaves out the rest.
+ */
+export function falcoLogGlob(falco: FalcoDaemonSet): string {
+  return `${POD_LOG_ROOT}/${falco.namespace}_${falco.daemonSet.name}-?????_*/${falco.containerName}/*.log`;
+}
+
+function validateProps(props: FalcoCollectorProps): void {
+  const fail = (message: string): never => { throw new Error(`FalcoCollector: ${message}`); };
+  if (!props.clusterName?.trim()) fail('clusterName is empty; set it to the cluster\'s name, sent as k8s.cluster.name');
+  if (props.dataset !== undefined && !props.dataset.trim()) fail('dataset is empty; set a Honeycomb dataset name or leave it out for \'falco\'');
+  if (props.region !== undefined && !Object.hasOwn(HONEYCOMB_ENDPOINTS, props.region)) {
+    fail(`region ${JSON.stringify(props.region)} is unknown; use one of ${Object.keys(HONEYCOMB_ENDPOINTS).join(', ')}, or set endpoint`);
+  }
+  if (props.endpoint !== undefined && !HOST_PORT.test(props.endpoint)) {
+    fail(`endpoint ${JSON.stringify(props.endpoint)} is not host:port; write it like 'api.honeycomb.io:443', without a scheme`);
+  }
+  if (props.name !== undefined && !DNS_LABEL.test(props.name)) {
+    fail(`name ${JSON.stringify(props.name)} is not a DNS label; use lower-case letters, digits and '-'`);
+  }
+  const memory = props.memoryLimitMib;
+  if (memory !== undefined && (!Number.isInteger(memory) || memory < 64)) {
+    fail(`memoryLimitMib must be an integer of at least 64 (got ${memory})`);
+  }
+  if (props.hostStorageDirectory !== undefined && !props.hostStorageDirectory.startsWith('/')) {
+    fail(`hostStorageDirectory ${JSON.stringify(props.hostStorageDirectory)} is not an absolute path; write it from the host's root`);
+  }
+  const daemonSetName = props.falco.daemonSet.name;
+  if (daemonSetName.length > MAX_DAEMONSET_NAME) {
+    fail(`the Falco DaemonSet's name ${JSON.stringify(daemonSetName)} is longer than ${MAX_DAEMONSET_NAME} characters, so its pods' names do not start with it; use a shorter Falco release name`);
   }
 }

@@ -45,6 +45,8 @@ export class OtelOperator extends Construct {
   public readonly release: HelmRelease;
   /** The operator's CustomResourceDefinitions. */
   public readonly crds: ApiObject[];
+  /** The Jobs that make the webhook certificates; only with `webhookCerts: 'certgen'`. */
+  public readonly webhookCertJobs?: WebhookCertJobs;
 
   constructor(scope: Construct, id: string, props: OtelOperatorProps = {}) {
     super(scope, id);
@@ -79,25 +81,38 @@ export class OtelOperator extends Construct {
 
     if (this.webhookCerts === 'certgen') {
       this.dropCertPlaceholders();
-      new WebhookCertJobs(this, 'webhook-certs', {
-        namespace: this.namespace,
-        serviceName: this.webhookServiceName,
+      this.webhookCertJobs = new WebhookCertJobs(this, 'webhook-certs', {
+        service: this.release.findObject('Service', this.webhookServiceName),
         secretName: this.webhookSecretName,
-        mutatingWebhookConfiguration: `${this.releaseName}-mutation`,
-        validatingWebhookConfiguration: `${this.releaseName}-validation`,
-        conversionCrds: this.crds.filter((crd) => crd.toJson().spec?.conversion?.strategy === 'Webhook').map((crd) => crd.name),
+        mutatingWebhookConfiguration: this.onlyObject('MutatingWebhookConfiguration'),
+        validatingWebhookConfiguration: this.onlyObject('ValidatingWebhookConfiguration'),
+        conversionCrds: this.crds.filter((crd) => crd.toJson().spec?.conversion?.strategy === 'Webhook'),
       });
     }
   }
 
-  /** Name of the Service in front of the operator's webhooks. */
+  /** Name of the Service in front of the operator's webhooks (the one the webhook configurations call). */
   public get webhookServiceName(): string {
-    return `${this.releaseName}-webhook`;
+    return this.onlyObject('MutatingWebhookConfiguration').toJson().webhooks[0].clientConfig.service.name;
   }
 
-  /** Name of the Secret the operator reads its serving certificate from. */
+  /** Name of the Secret the operator reads its serving certificate from (its Deployment's `cert` volume). */
   public get webhookSecretName(): string {
-    return `${this.releaseName}-controller-manager-service-cert`;
+    const deployment = this.onlyObject('Deployment').toJson();
+    const volume = deployment.spec.template.spec.volumes?.find((v: any) => v.name === 'cert');
+    if (!volume?.secret?.secretName) {
+      throw new Error(`the operator Deployment ${deployment.metadata.name} mounts no Secret as volume "cert": the chart changed, check its webhook certificate options`);
+    }
+    return volume.secret.secretName;
+  }
+
+  /** The one rendered object of this kind. */
+  private onlyObject(kind: string): ApiObject {
+    const found = this.release.apiObjects.filter((o) => o.kind === kind);
+    if (found.length !== 1) {
+      throw new Error(`expected the chart to render one ${kind}, it rendered ${found.length}: check the chart values`);
+    }
+    return found[0];
   }
 
   /**

@@ -1,0 +1,238 @@
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { findOne, synthStack, tempDir, testConfig } from './helpers';
+import { NginxDemo } from '../lib/demo/nginx-demo';
+import { EXPECTED_RULES, isAboutPod, parseAlerts, ruleChecklist } from '../lib/demo/falco-alerts';
+import { SYNC_WAVE_ANNOTATION } from '../main';
+
+const ROOT = path.resolve(__dirname, '..');
+const FIXTURES = process.env.FIXTURES_DIR ?? path.resolve(__dirname, '../../shared/fixtures');
+const CRI_LOG = path.join(FIXTURES, 'falco-pod-cri.log');
+
+describe('NginxDemo', () => {
+  test('defaults to the walkthrough\'s pod: nginx:latest named nginx in default', () => {
+    const chart = Testing.chart();
+    new NginxDemo(chart, 'demo');
+    const pod = findOne(Testing.synth(chart), 'Pod');
+    expect(pod.metadata).toMatchObject({ name: 'nginx', namespace: 'default' });
+    expect(pod.spec.containers).toEqual([expect.objectContaining({ name: 'nginx', image: 'nginx:latest' })]);
+  });
+
+  test('name, namespace and image can be set (a real deployment pins a digest)', () => {
+    const chart = Testing.chart();
+    const image = `nginx@sha256:${'a'.repeat(64)}`;
+    new NginxDemo(chart, 'demo', { name: 'web', namespace: 'demo', image });
+    const pod = findOne(Testing.synth(chart), 'Pod', 'web');
+    expect(pod.metadata.namespace).toBe('demo');
+    expect(pod.spec.containers[0]).toMatchObject({ name: 'web', image });
+  });
+});
+
+describe('demo.enabled', () => {
+  test('false (the default): no demo chart and no Pod at all', () => {
+    const { charts, objects } = synthStack(testConfig());
+    expect(charts.map((c) => c.node.id)).toEqual(['namespaces-crds', 'otel-operator', 'falco', 'collector']);
+    expect(objects.filter((o) => o.kind === 'Pod')).toEqual([]);
+  });
+
+  test('true: a fifth chart `demo` after the collector, file 0004-demo.k8s.yaml, sync wave 4', () => {
+    const { app, charts } = synthStack(testConfig({ demo: { enabled: true } }));
+    expect(charts.map((c) => c.node.id)).toEqual(['namespaces-crds', 'otel-operator', 'falco', 'collector', 'demo']);
+    const demo = charts[4] as Chart;
+    expect(demo.node.dependencies).toContain(charts[3]);
+    const objects = Testing.synth(demo);
+    expect(objects).toHaveLength(1);
+    const pod = findOne(objects, 'Pod', 'nginx');
+    expect(pod.metadata.namespace).toBe('default');
+    expect(pod.spec.containers[0].image).toBe('nginx:latest');
+    expect(pod.metadata.annotations[SYNC_WAVE_ANNOTATION]).toBe('4');
+
+    app.synth();
+    const files = fs.readdirSync(app.outdir).sort();
+    expect(files[files.length - 1]).toBe('0004-demo.k8s.yaml');
+    expect(fs.readFileSync(path.join(app.outdir, '0004-demo.k8s.yaml'), 'utf8')).toMatch(/^kind: Pod$/m);
+  });
+});
+
+describe('Falco alert parsing', () => {
+  // What `kubectl logs` prints for the fixture: the CRI file without its `<time> <stream> <P|F> ` prefix,
+  // through the falco container's tty (so \r\n line ends).
+  const log = fs.readFileSync(CRI_LOG, 'utf8').split('\n').filter(Boolean)
+    .map((l) => l.replace(/^\S+ (?:stdout|stderr) [PF] /, '')).join('\r\n');
+
+  test('keeps the three alerts and ignores Falco\'s plain-text start-up lines', () => {
+    expect(log).toMatch(/Falco version/);
+    const alerts = parseAlerts(log);
+    expect(alerts.map((a) => a.rule)).toEqual([...EXPECTED_RULES]);
+    expect(alerts[0]).toMatchObject({ priority: 'Notice', time: '2024-12-22T13:35:40.929908828Z' });
+  });
+
+  test('only alerts about the demo pod count (k8s.ns.name and k8s.pod.name)', () => {
+    const [alert] = parseAlerts(log);
+    expect(isAboutPod(alert, 'default', 'nginx')).toBe(true);
+    expect(isAboutPod(alert, 'default', 'web')).toBe(false);
+    expect(isAboutPod(alert, 'demo', 'nginx')).toBe(false);
+    expect(isAboutPod({ ...alert, output_fields: undefined }, 'default', 'nginx')).toBe(false);
+  });
+
+  test('the checklist marks a rule without alert as not fired', () => {
+    const alerts = parseAlerts(log).filter((a) => a.rule !== 'Find AWS Credentials');
+    expect(ruleChecklist(alerts)).toEqual([
+      { rule: 'Terminal shell in container', fired: true },
+      { rule: 'Search Private Keys or Passwords', fired: true },
+      { rule: 'Find AWS Credentials', fired: false },
+    ]);
+  });
+});
+
+// There is no cluster here: demo-trigger runs against a stub `kubectl` first on PATH. It records its
+// argv (and whether its stdin is a terminal), answers the pod and node look-ups, and for `logs` prints
+// the fixture as `kubectl logs` would: the kubelet API returns the log lines' content, without the CRI
+// prefix `<time> <stream> <P|F> ` that the runtime writes to /var/log/pods (P = partial line, joined
+// with the next). What a real cluster does with the exec (tty, Falco's detection) is not tested here.
+const STUB = String.raw`#!/usr/bin/env node
+const fs = require('fs');
+const argv = process.argv.slice(2);
+fs.appendFileSync(process.env.STUB_CALLS, JSON.stringify({ argv, stdinTTY: Boolean(process.stdin.isTTY) }) + '\n');
+const args = argv[0] === '--context' ? argv.slice(2) : argv;
+const has = (...xs) => xs.every((x) => args.includes(x));
+const NODE = 'k8-worker-1';
+const notFound = (pod) => { console.error('Error from server (NotFound): pods "' + pod + '" not found'); process.exit(1); };
+if (args[0] === 'wait' && has('--for=condition=Ready', '-n', 'default')) {
+  if (!args.includes('pod/nginx')) notFound(args.find((a) => a.startsWith('pod/')).slice(4));
+  console.log('pod/nginx condition met');
+} else if (args[0] === 'get' && args[1] === 'pod' && has('-o', 'jsonpath={.spec.nodeName}')) {
+  if (args[2] !== 'nginx') notFound(args[2]);
+  process.stdout.write(NODE);
+} else if (args[0] === 'get' && args[1] === 'pods' && has('-n', 'falco', '-l', '--field-selector')) {
+  const selector = args[args.indexOf('-l') + 1];
+  const field = args[args.indexOf('--field-selector') + 1];
+  if (selector.includes('app.kubernetes.io/name=falco') && field === 'spec.nodeName=' + NODE && process.env.STUB_NO_FALCO !== '1') {
+    process.stdout.write('falco-7xk2p');
+  }
+} else if (args[0] === 'exec') {
+  console.log('grep: bin: Is a directory');
+} else if (args[0] === 'logs' && has('falco-7xk2p', '-c', 'falco')) {
+  let content = '';
+  for (const line of fs.readFileSync(process.env.STUB_FIXTURE, 'utf8').split('\n').filter(Boolean)) {
+    const m = /^(\S+) (stdout|stderr) ([PF]) (.*)$/.exec(line);
+    if (!m) { console.error('stub: not a CRI log line: ' + line); process.exit(98); }
+    content += m[4] + (m[3] === 'F' ? '\n' : '');
+  }
+  const drop = process.env.STUB_DROP_RULE;
+  process.stdout.write(content.split('\n').filter((l) => !drop || !l.includes('"rule":"' + drop + '"')).join('\n'));
+} else {
+  console.error('stub kubectl: unexpected call: ' + argv.join(' '));
+  process.exit(99);
+}
+`;
+
+interface Run { status: number | null; output: string; calls: { argv: string[]; stdinTTY: boolean }[] }
+
+function stubDir(): string {
+  const dir = tempDir('demo-trigger-stub-');
+  fs.writeFileSync(path.join(dir, 'kubectl'), STUB, { mode: 0o755 });
+  return dir;
+}
+
+/** Runs `tsx scripts/demo-trigger.ts args` (under `script` for a terminal) with the stub kubectl. */
+function runTrigger(args: string[], env: Record<string, string> = {}, withTerminal = false): Promise<Run> {
+  const dir = stubDir();
+  const callsFile = path.join(dir, 'calls.jsonl');
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  const command = [tsx, 'scripts/demo-trigger.ts', '--timeout', '1', '--interval', '0.1', ...args];
+  const [file, argv] = withTerminal
+    ? ['script', ['-qec', command.map((a) => `'${a}'`).join(' '), '/dev/null']]
+    : [command[0], command.slice(1)];
+  const child = spawn(file, argv, {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PATH: `${dir}${path.delimiter}${process.env.PATH}`, STUB_CALLS: callsFile, STUB_FIXTURE: CRI_LOG },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  return new Promise((resolve) => child.on('close', (status) => {
+    const calls = fs.existsSync(callsFile)
+      ? fs.readFileSync(callsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      : [];
+    resolve({ status, output: output.replace(/\r\n/g, '\n'), calls });
+  }));
+}
+
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+
+describe('npm run demo:trigger (stub kubectl, no cluster)', () => {
+  test('execs the walkthrough\'s commands, finds Falco on the pod\'s node and checks all three rules', async () => {
+    const run = await runTrigger(['--context', 'kind-demo']);
+    expect(run.output).toContain('✓ Terminal shell in container');
+    expect(run.status).toBe(0);
+    // --context goes to every kubectl call.
+    expect(run.calls.every((c) => c.argv[0] === '--context' && c.argv[1] === 'kind-demo')).toBe(true);
+    const calls = run.calls.map((c) => c.argv.slice(2));
+    expect(calls.map((c) => c[0])).toEqual(['wait', 'get', 'get', 'exec', 'logs']);
+
+    // The node of the nginx pod, then the Falco pod on that node.
+    expect(calls[1]).toEqual(['get', 'pod', 'nginx', '-n', 'default', '-o', 'jsonpath={.spec.nodeName}']);
+    expect(calls[2]).toEqual(expect.arrayContaining(['-n', 'falco', '--field-selector', 'spec.nodeName=k8-worker-1']));
+    expect(calls[2]).toContain('app.kubernetes.io/name=falco,app.kubernetes.io/instance=falco');
+
+    // One shell, the two searches in it, in order.
+    const exec = calls[3];
+    expect(exec.slice(exec.indexOf('--') - 1)).toEqual(['nginx', '--', 'bash', '-c', expect.any(String)]);
+    expect(exec).toEqual(expect.arrayContaining(['-n', 'default']));
+    const script = exec[exec.length - 1].split('\n');
+    expect(script).toEqual(['find . -name "*id_rsa*"', 'grep "aws_access_key_id" *', 'exit 0']);
+
+    // The Falco container's log, from the exec on.
+    expect(calls[4]).toEqual(expect.arrayContaining(['logs', '-n', 'falco', 'falco-7xk2p', '-c', 'falco']));
+    expect(calls[4].find((a) => a.startsWith('--since='))).toMatch(/^--since=\d+s$/);
+
+    for (const rule of EXPECTED_RULES) expect(run.output).toContain(`✓ ${rule}`);
+    expect(run.output).toContain('Notice   Terminal shell in container');
+    expect(run.output).toContain('Warning Grep private keys or passwords activities found');
+    expect(run.output).not.toContain('✗');
+  });
+
+  test('without a terminal it says the shell gets none and does not ask kubectl for one', async () => {
+    const run = await runTrigger([]);
+    const exec = run.calls.find((c) => c.argv[0] === 'exec')!;
+    expect(exec.argv).not.toContain('-t');
+    expect(run.output).toMatch(/stdin is not a terminal.*"Terminal shell in container" will not fire/);
+  });
+
+  (HAS_SCRIPT ? test : test.skip)('from a terminal, kubectl gets it as stdin and -i -t, so the container gets a tty', async () => {
+    const run = await runTrigger([], {}, true);
+    const exec = run.calls.find((c) => c.argv[0] === 'exec')!;
+    expect(exec.argv.slice(0, 3)).toEqual(['exec', '-i', '-t']);
+    expect(exec.stdinTTY).toBe(true);
+    expect(run.output).not.toMatch(/not a terminal/);
+    expect(run.status).toBe(0);
+  });
+
+  test('an alert missing from the log: ✗, a message naming the rule, exit 1 after polling', async () => {
+    const run = await runTrigger([], { STUB_DROP_RULE: 'Find AWS Credentials' });
+    expect(run.output).toContain('✓ Terminal shell in container');
+    expect(run.output).toContain('✓ Search Private Keys or Passwords');
+    expect(run.output).toContain('✗ Find AWS Credentials');
+    expect(run.output).toMatch(/Not every expected rule fired within 1s; missing: "Find AWS Credentials"/);
+    expect(run.status).toBe(1);
+    // It read the log more than once before giving up.
+    expect(run.calls.filter((c) => c.argv[0] === 'logs').length).toBeGreaterThan(1);
+  });
+
+  test('no Falco pod on the node: exit 2 before exec, saying so', async () => {
+    const run = await runTrigger([], { STUB_NO_FALCO: '1' });
+    expect(run.status).toBe(2);
+    expect(run.output).toMatch(/no Falco pod .* on node k8-worker-1/);
+    expect(run.calls.map((c) => c.argv[0])).not.toContain('exec');
+  });
+
+  test('an unknown pod: kubectl\'s error and exit 2', async () => {
+    const run = await runTrigger(['--pod', 'web']);
+    expect(run.status).toBe(2);
+    expect(run.output).toMatch(/demo:trigger failed: kubectl wait .*pod\/web.* failed: Error from server \(NotFound\): pods "web" not found/);
+  });
+});

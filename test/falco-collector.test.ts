@@ -1,0 +1,476 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { minimatch } from 'minimatch';
+import { findOne, synthStack, tempDir, testConfig } from './helpers';
+import { honeycombColumns, ModelRecord, runPipeline, STANZA_SEVERITY_NUMBERS } from './otel-pipeline-model';
+import { OpenTelemetryCollector } from '../imports/opentelemetry.io';
+import { FalcoDaemonSet, FalcoDaemonSetProps } from '../lib/falco/falco-daemonset';
+import { HoneycombSecret, HoneycombSecretProps } from '../lib/honeycomb/honeycomb-secret';
+import { DEFAULT_COLLECTOR_IMAGE, FalcoCollector, FalcoCollectorProps } from '../lib/otel/falco-collector';
+import { componentProblems, OTELCOL_K8S_COMPONENTS, OTELCOL_K8S_SOURCE } from '../lib/otel/otelcol-k8s-components';
+
+// Issue 3, point by point, on the synthesized OpenTelemetryCollector. What runs in a cluster (the
+// collector binary, the operator, the kubelet) is not available here: the glob is checked with
+// minimatch (doublestar-compatible for `*` and `?`), the operator chain with a labelled model
+// (./otel-pipeline-model.ts) that reads our config, not with the collector itself.
+
+const FIXTURES_DIR = process.env.FIXTURES_DIR ?? path.resolve(__dirname, '../../shared/fixtures');
+const UID = '3f1c9a2e-5b7d-4e8a-9c6f-1a2b3c4d5e6f';
+const FALCO_POD_LOG = `/var/log/pods/falco_falco-x7k2p_${UID}/falco/0.log`;
+
+/** A small app: Falco in one chart, the Secret and the collector in another. */
+function buildCollector(falcoProps: FalcoDaemonSetProps = {}, collectorProps: Partial<FalcoCollectorProps> = {}) {
+  const app = Testing.app();
+  const falco = new FalcoDaemonSet(new Chart(app, 'falco'), 'falco', falcoProps);
+  const chart = new Chart(app, 'collector');
+  const secret = new HoneycombSecret(chart, 'honeycomb');
+  const collector = new FalcoCollector(chart, 'collector', { falco, secret, clusterName: 'prod-eu', ...collectorProps });
+  const objects = Testing.synth(chart);
+  return { app, falco, secret, collector, chart, objects, resource: findOne(objects, 'OpenTelemetryCollector') };
+}
+
+/** Another collector on an existing Falco (saves a helm render). */
+let added = 0;
+function addCollector(falco: FalcoDaemonSet, options: Partial<FalcoCollectorProps> & { secretProps?: HoneycombSecretProps } = {}) {
+  const { secretProps, ...props } = options;
+  const chart = new Chart(falco.node.root, `collector-${++added}`);
+  const secret = new HoneycombSecret(chart, 'honeycomb', secretProps);
+  const collector = new FalcoCollector(chart, 'collector', { falco, secret, clusterName: 'prod-eu', ...props });
+  const objects = Testing.synth(chart);
+  return { secret, collector, objects, resource: findOne(objects, 'OpenTelemetryCollector') };
+}
+
+function mebibytes(quantity: string): number {
+  const m = /^(\d+)Mi$/.exec(quantity);
+  if (!m) throw new Error(`not a Mi quantity: ${quantity}`);
+  return Number(m[1]);
+}
+
+function millicores(quantity: string): number {
+  return quantity.endsWith('m') ? Number(quantity.slice(0, -1)) : Number(quantity) * 1000;
+}
+
+describe('FalcoCollector', () => {
+  const built = buildCollector();
+  const { falco, secret, resource } = built;
+  const spec = resource.spec;
+  const config = spec.config;
+  const operators: any[] = config.receivers.file_log.operators;
+  const falcoDaemonSet = findOne(Testing.synth(falco.node.scope as Chart), 'DaemonSet');
+
+  test('snapshot of the collector chart', () => {
+    expect(built.objects).toMatchSnapshot();
+  });
+
+  describe('1. an OpenTelemetryCollector v1beta1 in daemonset mode with a pinned image', () => {
+    test('typed class from imports/, v1beta1, daemonset', () => {
+      expect(built.collector.collector).toBeInstanceOf(OpenTelemetryCollector);
+      expect(resource.apiVersion).toBe('opentelemetry.io/v1beta1');
+      expect(resource.kind).toBe('OpenTelemetryCollector');
+      expect(spec.mode).toBe('daemonset');
+    });
+
+    test('image pinned to the otelcol-k8s version operator 0.158.0 defaults to', () => {
+      expect(DEFAULT_COLLECTOR_IMAGE).toBe('otel/opentelemetry-collector-k8s:0.158.0');
+      expect(spec.image).toBe(DEFAULT_COLLECTOR_IMAGE);
+    });
+
+    test('runs in the Secret\'s namespace', () => {
+      expect(resource.metadata.namespace).toBe(secret.namespace);
+    });
+  });
+
+  describe('2. only components of otelcol-k8s, under their current names', () => {
+    test('the list names its source and holds the manifest\'s 63 modules', () => {
+      expect(OTELCOL_K8S_SOURCE).toEqual({
+        repository: 'open-telemetry/opentelemetry-collector-releases',
+        path: 'distributions/otelcol-k8s/manifest.yaml',
+        version: '0.159.0',
+        commit: 'ceccc19da2df99e24c1d826bd1600e0edbdbea3d',
+      });
+      const counts = Object.fromEntries(Object.entries(OTELCOL_K8S_COMPONENTS).map(([k, v]) => [k, v.length]));
+      expect(counts).toEqual({ extensions: 16, exporters: 7, processors: 22, receivers: 15, connectors: 9 });
+      const types = Object.values(OTELCOL_K8S_COMPONENTS).flat().map((c) => c.type);
+      expect(types.filter((t) => !/^[a-z][a-z0-9_]*$/.test(t))).toEqual([]); // type names, not module paths
+    });
+
+    test('every component is defined, in the list and not a deprecated alias', () => {
+      expect(componentProblems(config)).toEqual([]);
+      const pipeline = config.service.pipelines.logs;
+      expect(pipeline).toEqual({ receivers: ['file_log'], processors: ['memory_limiter', 'batch', 'resource'], exporters: ['otlp_grpc'] });
+      expect(config.service.extensions).toEqual(['file_storage']);
+    });
+
+    test('the check fails on old names, unknown components and undefined pipeline entries', () => {
+      const renamed = structuredClone(config);
+      renamed.receivers = { filelog: renamed.receivers.file_log };
+      renamed.exporters = { otlp: renamed.exporters.otlp_grpc };
+      expect(componentProblems(renamed)).toEqual(expect.arrayContaining([
+        'receivers.filelog uses a deprecated alias; use file_log',
+        'exporters.otlp uses a deprecated alias; use otlp_grpc',
+        'pipeline logs names receivers file_log, which the config does not define',
+      ]));
+      const foreign = structuredClone(config);
+      foreign.exporters.splunk_hec = {};
+      foreign.processors.k8sattributes = {};
+      expect(componentProblems(foreign)).toEqual([
+        'processors.k8sattributes uses a deprecated alias; use k8s_attributes',
+        'exporters.splunk_hec is not in otelcol-k8s 0.159.0',
+      ]);
+      const noStorage = structuredClone(config);
+      noStorage.extensions = {};
+      expect(componentProblems(noStorage)).toEqual(['service.extensions names file_storage, which the config does not define']);
+    });
+  });
+
+  describe('3. file_log reads only the falco container of the Falco DaemonSet\'s pods', () => {
+    const glob = config.receivers.file_log.include;
+    const matches = (p: string) => glob.some((g: string) => minimatch(p, g, { dot: true }));
+
+    test('the glob comes from Falco\'s namespace and DaemonSet (defaults)', () => {
+      expect(glob).toEqual(['/var/log/pods/falco_falco-?????_*/falco/*.log']);
+      expect(built.collector.logGlob).toBe(glob[0]);
+      expect(config.receivers.file_log.exclude).toBeUndefined();
+    });
+
+    test.each([
+      ['the falco container', `/var/log/pods/falco_falco-abcde_${UID}/falco/0.log`],
+      ['the falco container after a restart', `/var/log/pods/falco_falco-x7k2p_${UID}/falco/3.log`],
+    ])('matches %s', (_what, p) => expect(matches(p)).toBe(true));
+
+    test.each([
+      ['the falcoctl-artifact-follow sidecar', `/var/log/pods/falco_falco-abcde_${UID}/falcoctl-artifact-follow/0.log`],
+      ['the falcoctl-artifact-install init container', `/var/log/pods/falco_falco-abcde_${UID}/falcoctl-artifact-install/0.log`],
+      ['another workload', `/var/log/pods/default_nginx_${UID}/nginx/0.log`],
+      ['the collector itself', `/var/log/pods/otel_falco-collector-xyz12_${UID}/otc-container/0.log`],
+      ['the collector, were it in Falco\'s namespace', `/var/log/pods/falco_falco-collector-xyz12_${UID}/otc-container/0.log`],
+      ['falco-exporter in the falco namespace', `/var/log/pods/falco_falco-exporter-7b9x2_${UID}/falco-exporter/0.log`],
+      ['falcosidekick in the falco namespace', `/var/log/pods/falco_falco-falcosidekick-6d8f9c7b5-x2k4p_${UID}/falcosidekick/0.log`],
+      ['a falco-k8saudit Deployment whose container is also falco', `/var/log/pods/falco_falco-k8saudit-6d8f9c7b5-x2k4p_${UID}/falco/0.log`],
+      ['a Falco pod of another namespace', `/var/log/pods/security_falco-abcde_${UID}/falco/0.log`],
+      ['a rotated file (read while open, see README)', `/var/log/pods/falco_falco-abcde_${UID}/falco/0.log.20241222-133540`],
+    ])('does not match %s', (_what, p) => expect(matches(p)).toBe(false));
+
+    test('only * and ? wildcards, so minimatch and the collector\'s doublestar agree', () => {
+      expect(glob[0]).not.toMatch(/\*\*|[[\]{}]/);
+      expect(minimatch(`/var/log/pods/falco_falco-ab/de_${UID}/falco/0.log`, glob[0], { dot: true })).toBe(false);
+    });
+  });
+
+  describe('4. parsing with stanza operators', () => {
+    const parser = operators.find((o) => o.type === 'json_parser');
+
+    test('container first, then json_parser, then move; all exist in stanza', () => {
+      expect(operators.map((o) => o.type)).toEqual(['container', 'json_parser', 'move']);
+      expect(operators[0].format).toBeUndefined(); // auto-detects containerd, CRI-O and docker
+      expect(operators[0].max_log_size).toBeUndefined(); // default 1MiB recombines partial lines
+      expect(config.receivers.file_log.include_file_path).toBe(true); // container needs log.file.path
+    });
+
+    test('json_parser only for lines starting with {, into attributes.falco', () => {
+      expect(parser.if).toBe('body startsWith "{"');
+      expect(parser.parse_from).toBe('body');
+      expect(parser.parse_to).toBe('attributes.falco');
+    });
+
+    test('timestamp from Falco\'s time, RFC 3339 nano, gotime', () => {
+      expect(parser.timestamp).toEqual({
+        parse_from: 'attributes.falco.time', layout_type: 'gotime', layout: '2006-01-02T15:04:05.999999999Z07:00',
+      });
+    });
+
+    test('all eight priorities mapped, in order, to the required severity ranges', () => {
+      expect(parser.severity.parse_from).toBe('attributes.falco.priority');
+      const mapping: Record<string, string | string[]> = parser.severity.mapping;
+      const numberOf = (priority: string) => {
+        const aliases = Object.entries(mapping)
+          .filter(([, values]) => ([] as string[]).concat(values).some((v) => v.toLowerCase() === priority.toLowerCase()))
+          .map(([alias]) => alias);
+        expect(aliases).toHaveLength(1);
+        return STANZA_SEVERITY_NUMBERS[aliases[0]];
+      };
+      const priorities = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug'];
+      const numbers = priorities.map(numberOf);
+      numbers.slice(1).forEach((n, i) => expect(n).toBeLessThan(numbers[i]));
+      const [emergency, alert, critical, error, warning, notice, informational, debug] = numbers;
+      [emergency, alert].forEach((n) => expect(n).toBeGreaterThanOrEqual(21)); // FATAL range 21-24
+      expect(critical).toBeGreaterThanOrEqual(18); // ERROR2 or above
+      expect(critical).toBeLessThanOrEqual(20);
+      expect([error, warning, notice, informational, debug]).toEqual([17, 13, 10, 9, 5]); // ERROR WARN INFO2 INFO DEBUG
+    });
+
+    test('body set to Falco\'s output sentence', () => {
+      expect(operators[2]).toEqual({
+        type: 'move', id: 'falco-output-to-body',
+        if: 'attributes.falco != nil and attributes.falco.output != nil',
+        from: 'attributes.falco.output', to: 'body',
+      });
+    });
+
+    test('resource attributes: service.name, k8s.cluster.name, k8s.node.name from the downward API', () => {
+      const attributes = Object.fromEntries(config.processors.resource.attributes.map((a: any) => [a.key, a]));
+      expect(attributes['service.name']).toEqual({ key: 'service.name', value: 'falco', action: 'upsert' });
+      expect(attributes['k8s.cluster.name']).toEqual({ key: 'k8s.cluster.name', value: 'prod-eu', action: 'upsert' });
+      expect(attributes['k8s.node.name'].value).toBe('${env:K8S_NODE_NAME}');
+      expect(spec.env).toContainEqual({ name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+    });
+  });
+
+  describe('4 and 9, on real alerts: a MODEL of our operator chain (not the collector)', () => {
+    const lines = fs.readFileSync(path.join(FIXTURES_DIR, 'falco-pod-cri.log'), 'utf8').split('\n');
+    const events = fs.readFileSync(path.join(FIXTURES_DIR, 'falco-events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = runPipeline(config, FALCO_POD_LOG, lines, { K8S_NODE_NAME: 'k8-worker-1' });
+    const alerts = records.filter((r) => r.attributes.falco);
+    const plain = records.filter((r) => !r.attributes.falco);
+
+    test('the fixture\'s file is one the collector reads', () => {
+      expect(minimatch(FALCO_POD_LOG, config.receivers.file_log.include[0], { dot: true })).toBe(true);
+    });
+
+    test('each of the three alerts keeps Falco\'s time, priority, rule, tags and fields; body is the output', () => {
+      expect(alerts).toHaveLength(events.length);
+      alerts.forEach((record, i) => {
+        const event = events[i];
+        const columns = honeycombColumns(record);
+        expect(record.timestamp).toBe(event.time);
+        expect(record.severityText).toBe(event.priority);
+        expect(record.body).toBe(event.output);
+        expect(columns['falco.rule']).toBe(event.rule);
+        expect(columns['falco.priority']).toBe(event.priority);
+        expect(columns['falco.tags']).toEqual(event.tags);
+        expect(columns['falco.output_fields.k8s.pod.name']).toBe(event.output_fields['k8s.pod.name']);
+        expect(columns['falco.output_fields.proc.cmdline']).toBe(event.output_fields['proc.cmdline']);
+        expect(columns).not.toHaveProperty('falco.output');
+        expect(record.resource).toMatchObject({
+          'service.name': 'falco', 'k8s.cluster.name': 'prod-eu', 'k8s.node.name': 'k8-worker-1',
+          'k8s.namespace.name': 'falco', 'k8s.pod.name': 'falco-x7k2p', 'k8s.container.name': 'falco',
+        });
+      });
+    });
+
+    test('the README table: timestamp, severity, body, falco.rule, falco.output_fields.k8s.pod.name', () => {
+      const row = (r: ModelRecord) => {
+        const c = honeycombColumns(r);
+        return [r.timestamp, r.severityNumber, r.severityText, String(r.body).split(' (')[0], c['falco.rule'], c['falco.output_fields.k8s.pod.name']];
+      };
+      expect(alerts.map(row)).toEqual([
+        ['2024-12-22T13:35:40.929908828Z', 10, 'Notice', '13:35:40.929908828: Notice A shell was spawned in a container with an attached terminal', 'Terminal shell in container', 'nginx'],
+        ['2024-12-22T13:35:59.412045659Z', 13, 'Warning', '13:35:59.412045659: Warning Grep private keys or passwords activities found', 'Search Private Keys or Passwords', 'nginx'],
+        ['2024-12-22T13:36:16.755414630Z', 13, 'Warning', '13:36:16.755414630: Warning Detected AWS credentials search activity', 'Find AWS Credentials', 'nginx'],
+      ]);
+    });
+
+    test('Falco\'s plain-text start-up lines pass through as plain logs', () => {
+      expect(plain.map((r) => [r.timestamp, r.severityNumber, r.body])).toEqual([
+        ['2024-12-22T09:00:01.000000000Z', 0, 'Sun Dec 22 09:00:01 2024: Falco version: 0.39.2 (x86_64)'],
+        ['2024-12-22T09:00:01.000000001Z', 0, 'Sun Dec 22 09:00:01 2024: Loading rules from:'],
+        ['2024-12-22T09:00:01.000000002Z', 0, 'Sun Dec 22 09:00:01 2024:    /etc/falco/falco_rules.yaml | schema validation: ok'],
+        ['2024-12-22T09:00:01.000000003Z', 0, 'Sun Dec 22 09:00:01 2024: Opening \'syscall\' source with modern BPF probe.'],
+      ]);
+      plain.forEach((r) => expect(r.resource['service.name']).toBe('falco'));
+    });
+
+    test('an alert split by the runtime (CRI P/F parts, docker partial lines) becomes one record', () => {
+      const alertLine = lines.find((l) => l.includes('"rule":"Find AWS Credentials"'))!;
+      const [time, stream, , ...rest] = alertLine.split(' ');
+      const json = rest.join(' ');
+      const cri = [`${time} ${stream} P ${json.slice(0, 700)}`, `${time} ${stream} P ${json.slice(700, 1400)}`, `${time} ${stream} F ${json.slice(1400)}`];
+      const docker = [
+        JSON.stringify({ log: json.slice(0, 1000), stream, time }),
+        JSON.stringify({ log: `${json.slice(1000)}\n`, stream, time }),
+      ];
+      for (const split of [cri, docker]) {
+        const [record] = runPipeline(config, FALCO_POD_LOG, split, {});
+        expect(honeycombColumns(record)['falco.rule']).toBe('Find AWS Credentials');
+        expect(record.severityNumber).toBe(13);
+      }
+    });
+
+    test('all eight priorities, through the chain, come out in order', () => {
+      const priorities = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug'];
+      const synthetic = priorities.map((priority, i) => `2024-12-22T13:00:0${i}.000000000Z stdout F ${JSON.stringify({
+        output: `13:00:0${i}.000000000: ${priority} test`, priority, rule: 'test', time: `2024-12-22T13:00:0${i}.123456789Z`,
+      })}`);
+      const out = runPipeline(config, FALCO_POD_LOG, synthetic, {});
+      expect(out.map((r) => r.severityNumber)).toEqual([22, 21, 19, 17, 13, 10, 9, 5]);
+      expect(out.map((r) => r.timestamp)).toEqual(priorities.map((_, i) => `2024-12-22T13:00:0${i}.123456789Z`));
+    });
+  });
+
+  describe('5. no data loss', () => {
+    const receiver = config.receivers.file_log;
+    const exporter = config.exporters.otlp_grpc;
+    const storage = config.extensions.file_storage;
+
+    test('file_storage on a DirectoryOrCreate hostPath holds the receiver\'s checkpoints; start_at beginning', () => {
+      expect(receiver.storage).toBe('file_storage');
+      expect(receiver.start_at).toBe('beginning');
+      const mount = spec.volumeMounts.find((m: any) => m.mountPath === storage.directory);
+      expect(mount).toBeDefined();
+      expect(mount.readOnly).not.toBe(true);
+      const volume = spec.volumes.find((v: any) => v.name === mount.name);
+      expect(volume.hostPath).toEqual({ path: '/var/lib/otelcol/otel-falco', type: 'DirectoryOrCreate' });
+      expect(storage.compaction.directory).toBe(storage.directory); // the only writable place
+      expect(storage.fsync).toBe(true);
+    });
+
+    test('the exporter queue persists in the same storage; retries stay on and never give up', () => {
+      expect(exporter.sending_queue).toEqual({ enabled: true, storage: 'file_storage', block_on_overflow: true });
+      expect(exporter.retry_on_failure).toEqual({ enabled: true, max_elapsed_time: 0 });
+    });
+
+    test('the receiver retries what memory_limiter refuses instead of dropping it', () => {
+      expect(receiver.retry_on_failure).toEqual({ enabled: true, max_elapsed_time: 0 });
+    });
+
+    test('memory_limiter first, then batch', () => {
+      const processors = config.service.pipelines.logs.processors;
+      expect(processors.slice(0, 2)).toEqual(['memory_limiter', 'batch']);
+    });
+
+    test('each collector gets its own host directory', () => {
+      const other = addCollector(falco, { name: 'falco-b' });
+      const volume = other.resource.spec.volumes.find((v: any) => v.name === 'storage');
+      expect(volume.hostPath.path).toBe('/var/lib/otelcol/otel-falco-b');
+    });
+  });
+
+  describe('6. otlp_grpc exporter to Honeycomb', () => {
+    test('api.honeycomb.io:443 by default, dataset and team headers', () => {
+      expect(config.exporters.otlp_grpc.endpoint).toBe('api.honeycomb.io:443');
+      expect(config.exporters.otlp_grpc.headers).toEqual({
+        'x-honeycomb-team': '${env:HONEYCOMB_API_KEY}',
+        'x-honeycomb-dataset': 'falco',
+      });
+    });
+
+    test('eu region, endpoint override, dataset', () => {
+      const exporterOf = (props: Partial<FalcoCollectorProps>) => addCollector(falco, props).resource.spec.config.exporters.otlp_grpc;
+      expect(exporterOf({ region: 'eu' }).endpoint).toBe('api.eu1.honeycomb.io:443');
+      expect(exporterOf({ region: 'eu', endpoint: 'refinery.internal:4317' }).endpoint).toBe('refinery.internal:4317');
+      expect(exporterOf({ dataset: 'security' }).headers['x-honeycomb-dataset']).toBe('security');
+    });
+
+    test('the API key comes from the HoneycombSecret by secretKeyRef, never as a literal', () => {
+      const apiKeyEnv = spec.env.find((e: any) => e.name === 'HONEYCOMB_API_KEY');
+      expect(apiKeyEnv).toEqual({ name: 'HONEYCOMB_API_KEY', valueFrom: { secretKeyRef: { name: secret.secretName, key: secret.secretKey } } });
+      expect(apiKeyEnv.value).toBeUndefined();
+      expect(config.exporters.otlp_grpc.headers['x-honeycomb-team']).toMatch(/^\$\{env:[A-Z_][A-Z0-9_]*\}$/);
+    });
+
+    test('with the key at hand (source env), it is in no synthesized object of the chart', () => {
+      const apiKey = 'hcaik_01testkeyneverinoutput0123456789';
+      const other = addCollector(falco, { secretProps: { source: 'env', apiKey, secretName: 'hc', secretKey: 'key', secretsDir: tempDir() } });
+      const text = JSON.stringify(other.objects);
+      expect(text).not.toContain(apiKey);
+      expect(text).not.toContain(Buffer.from(apiKey).toString('base64'));
+      expect(other.objects.filter((o: any) => o.kind === 'Secret')).toEqual([]);
+      const env = other.resource.spec.env.find((e: any) => e.name === 'HONEYCOMB_API_KEY');
+      expect(env.valueFrom.secretKeyRef).toEqual({ name: 'hc', key: 'key' });
+    });
+  });
+
+  describe('7. the pod', () => {
+    test('/var/log/pods read-only from the host', () => {
+      const mount = spec.volumeMounts.find((m: any) => m.mountPath === '/var/log/pods');
+      expect(mount.readOnly).toBe(true);
+      expect(spec.volumes.find((v: any) => v.name === mount.name).hostPath).toEqual({ path: '/var/log/pods', type: 'Directory' });
+    });
+
+    test('root without privileges: read-only root fs, no escalation, every capability dropped, none added', () => {
+      const sc = spec.securityContext;
+      expect(sc).toMatchObject({ runAsUser: 0, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false });
+      expect(sc.capabilities).toEqual({ drop: ['ALL'] });
+      expect(spec.podSecurityContext?.privileged).toBeUndefined();
+      expect(spec.hostNetwork).toBeUndefined();
+      expect(spec.hostPid).toBeUndefined();
+      const source = fs.readFileSync(path.resolve(__dirname, '../lib/otel/falco-collector.ts'), 'utf8');
+      expect(source).toMatch(/\/\/ Root, because/); // the why is written next to it
+    });
+
+    test('requests and limits for CPU and memory; memory_limiter below the limit', () => {
+      const { requests, limits } = spec.resources;
+      expect(millicores(requests.cpu)).toBeLessThanOrEqual(millicores(limits.cpu));
+      expect(mebibytes(requests.memory)).toBeLessThanOrEqual(mebibytes(limits.memory));
+      const limiter = config.processors.memory_limiter;
+      expect(limiter.limit_mib).toBeLessThan(mebibytes(limits.memory));
+      expect(limiter.spike_limit_mib).toBeGreaterThan(0);
+      expect(limiter.spike_limit_mib).toBeLessThan(limiter.limit_mib);
+    });
+
+    test('memoryLimitMib moves the limit and memory_limiter together', () => {
+      const other = addCollector(falco, { memoryLimitMib: 512 }).resource.spec;
+      expect(other.resources.limits.memory).toBe('512Mi');
+      expect(other.config.processors.memory_limiter.limit_mib).toBe(409);
+      const small = addCollector(falco, { memoryLimitMib: 64 }).resource.spec;
+      expect(mebibytes(small.resources.requests.memory)).toBeLessThanOrEqual(64);
+      expect(small.config.processors.memory_limiter.limit_mib).toBeLessThan(64);
+    });
+
+    test('the Falco DaemonSet\'s tolerations', () => {
+      expect(spec.tolerations).toEqual(falcoDaemonSet.spec.template.spec.tolerations);
+      expect(spec.tolerations.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('validation', () => {
+    test.each([
+      [{ clusterName: ' ' }, /clusterName is empty/],
+      [{ endpoint: 'https://api.honeycomb.io' }, /is not host:port/],
+      [{ region: 'ap' as any }, /region "ap" is unknown/],
+      [{ dataset: '' }, /dataset is empty/],
+      [{ memoryLimitMib: 32 }, /at least 64/],
+      [{ hostStorageDirectory: 'var/lib/x' }, /not an absolute path/],
+      [{ name: 'Falco_Collector' }, /not a DNS label/],
+    ])('rejects %j', (props, message) => {
+      expect(() => addCollector(falco, props)).toThrow(message);
+    });
+  });
+});
+
+describe('FalcoCollector on a Falco of another namespace and release, with an extra toleration', () => {
+  const extra = { key: 'dedicated', operator: 'Equal' as const, value: 'security', effect: 'NoSchedule' as const };
+  const built = buildCollector({ namespace: 'security', releaseName: 'falco-prod', tolerations: [extra] });
+  const spec = built.resource.spec;
+
+  test('the glob follows the namespace and the DaemonSet', () => {
+    expect(built.falco.daemonSet.name).toBe('falco-prod');
+    expect(spec.config.receivers.file_log.include).toEqual(['/var/log/pods/security_falco-prod-?????_*/falco/*.log']);
+    expect(minimatch(`/var/log/pods/security_falco-prod-k2x7p_${UID}/falco/0.log`, built.collector.logGlob, { dot: true })).toBe(true);
+    expect(minimatch(`/var/log/pods/falco_falco-k2x7p_${UID}/falco/0.log`, built.collector.logGlob, { dot: true })).toBe(false);
+  });
+
+  test('the extra toleration reaches the collector', () => {
+    expect(spec.tolerations).toContainEqual(extra);
+    const falcoDaemonSet = findOne(Testing.synth(built.falco.node.scope as Chart), 'DaemonSet');
+    expect(spec.tolerations).toEqual(falcoDaemonSet.spec.template.spec.tolerations);
+  });
+});
+
+describe('FalcoCollector in the app (main.ts wiring from the config)', () => {
+  test('defaults: operator namespace, the operator\'s default image, us endpoint', () => {
+    const stack = synthStack();
+    const resource = findOne(stack.objects, 'OpenTelemetryCollector');
+    expect(resource.metadata.namespace).toBe(stack.operator.namespace);
+    expect(resource.spec.image).toBe(stack.operator.collectorImage);
+    expect(resource.spec.config.exporters.otlp_grpc.endpoint).toBe('api.honeycomb.io:443');
+  });
+
+  test('honeycomb.region eu, dataset, cluster name and namespace from the config', () => {
+    const stack = synthStack(testConfig({
+      cluster: { name: 'prod-eu' }, otel: { namespace: 'observability' }, honeycomb: { region: 'eu', dataset: 'security' },
+    }));
+    const resource = findOne(stack.objects, 'OpenTelemetryCollector');
+    const config = resource.spec.config;
+    expect(resource.metadata.namespace).toBe('observability');
+    expect(config.exporters.otlp_grpc.endpoint).toBe('api.eu1.honeycomb.io:443');
+    expect(config.exporters.otlp_grpc.headers['x-honeycomb-dataset']).toBe('security');
+    expect(config.processors.resource.attributes).toContainEqual({ key: 'k8s.cluster.name', value: 'prod-eu', action: 'upsert' });
+  });
+
+  test('honeycomb.endpoint overrides the region', () => {
+    const stack = synthStack(testConfig({ honeycomb: { region: 'eu', endpoint: 'refinery.internal:4317' } }));
+    expect(findOne(stack.objects, 'OpenTelemetryCollector').spec.config.exporters.otlp_grpc.endpoint).toBe('refinery.internal:4317');
+  });
+});
