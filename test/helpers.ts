@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -10,10 +11,13 @@ export function testConfig(input: Partial<ConfigInput> = {}): Config {
   return configSchema.parse({ cluster: { name: 'test' }, ...input });
 }
 
+const tempDirs: string[] = [];
+process.on('exit', () => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A fresh temporary folder, removed when the process exits. */
 export function tempDir(prefix = 'falco-otel-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  tempDirs.push(dir);
   return dir;
 }
 
@@ -32,4 +36,15 @@ export function findOne(objects: any[], kind: string, name?: string): any {
     throw new Error(`expected one ${kind}${name ? `/${name}` : ''}, found ${found.length}`);
   }
   return found[0];
+}
+
+/**
+ * Objects for a snapshot, with each CRD's `spec.versions` (thousands of lines copied from the
+ * operator chart) replaced by its digest: the snapshot stays readable and still catches any change.
+ */
+export function snapshotView(objects: any[]): any[] {
+  return objects.map((o) => (o.kind !== 'CustomResourceDefinition' ? o : {
+    ...o,
+    spec: { ...o.spec, versions: `sha256:${createHash('sha256').update(JSON.stringify(o.spec.versions)).digest('hex')}` },
+  }));
 }

@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { buildApp } from '../../main';
-import { loadConfig } from '../config/load-config';
+import { ConfigError, loadConfig } from '../config/load-config';
+import { Config } from '../config/schema';
+import { UserError } from '../errors';
+import { ManifestFile, ManifestValidationError, readManifestFolder, validateManifests } from '../validate/validate-manifests';
 
 export interface SynthesizeOptions {
   /** Config file to read. */
@@ -13,8 +15,17 @@ export interface SynthesizeOptions {
   readonly secretsDir?: string;
 }
 
+export interface SynthesizeAllOptions {
+  /** Folder of cluster configs, one `<cluster>.yaml` each. */
+  readonly configDir: string;
+  /** Folder replaced by the output: `<outdir>/<cluster>/` each, or flat with a single config. */
+  readonly outdir: string;
+  /** Folder for Secret manifests, `<secretsDir>/<cluster>/` each (flat with a single config). @default 'secrets' */
+  readonly secretsDir?: string;
+}
+
 export interface SynthesisResult {
-  /** File names written, in apply order. */
+  /** Files written, relative to the output folder, in apply order. */
   readonly files: string[];
   /** Number of objects per kind. */
   readonly kinds: Record<string, number>;
@@ -23,50 +34,132 @@ export interface SynthesisResult {
 }
 
 /**
- * Config → staging folder → (validated) → `outdir`, atomically: on any error `outdir` is untouched
- * and the staging folder is removed.
+ * One config → `outdir`, atomically: the output is synthesized and validated in a staging folder
+ * that replaces `outdir` only when everything succeeded; on any error `outdir` is untouched.
  */
 export function synthesize(options: SynthesizeOptions): SynthesisResult {
   const config = loadConfig(options.configFile);
-  const outdir = path.resolve(options.outdir);
-  const parent = path.dirname(outdir);
-  fs.mkdirSync(parent, { recursive: true });
-  // Staging beside outdir, so the final rename stays on one filesystem.
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outdir)}-staging-`));
-  fs.chmodSync(staging, 0o755);
+  return inStaging(options.outdir, (staging) => [synthesizeCluster(config, staging, options.secretsDir)]);
+}
+
+/**
+ * Every `<configDir>/<cluster>.yaml` → `<outdir>/<cluster>/`, with the same guarantees as
+ * synthesize(): all clusters are replaced together or not at all. A folder with a single config
+ * keeps the flat layout.
+ */
+export function synthesizeAll(options: SynthesizeAllOptions): SynthesisResult {
+  const configs = clusterConfigs(options.configDir);
+  if (configs.length === 1) return synthesize({ configFile: configs[0].file, outdir: options.outdir, secretsDir: options.secretsDir });
+  const secretsDir = options.secretsDir ?? 'secrets';
+  // Every config is checked before anything is rendered, so all config errors show at once.
+  const loaded = collectErrors(configs.map(({ cluster, file }) => () => ({ cluster, config: loadClusterConfig(file, cluster) })));
+  return inStaging(options.outdir, (staging) => loaded.map(({ cluster, config }) => {
+    fs.mkdirSync(path.join(staging, cluster));
+    return synthesizeCluster(config, staging, path.join(secretsDir, cluster), cluster);
+  }));
+}
+
+/** The cluster configs of a folder: every *.yaml, by name. */
+export function clusterConfigs(configDir: string): Array<{ cluster: string; file: string }> {
+  let names: string[];
   try {
+    names = fs.readdirSync(configDir).filter((f) => f.endsWith('.yaml')).sort();
+  } catch {
+    throw new UserError(`${configDir}: the config folder does not exist; expected a folder of <cluster>.yaml files`);
+  }
+  if (names.length === 0) throw new UserError(`${configDir}: holds no <cluster>.yaml file; expected at least one cluster config`);
+  return names.map((name) => ({ cluster: path.basename(name, '.yaml'), file: path.join(configDir, name) }));
+}
+
+/** A cluster's config, whose cluster.name must be the file's name. */
+function loadClusterConfig(file: string, cluster: string): Config {
+  const config = loadConfig(file);
+  if (config.cluster.name !== cluster) {
+    throw new ConfigError(file, [`: cluster.name: ${JSON.stringify(config.cluster.name)} differs from the file name; expected ${JSON.stringify(cluster)}: in a repository of several clusters, config/<cluster>.yaml describes cluster <cluster>`]);
+  }
+  return config;
+}
+
+/** Runs every step; throws one UserError with all their messages if any failed. */
+function collectErrors<T>(steps: Array<() => T>): T[] {
+  const results: T[] = [];
+  const messages: string[] = [];
+  for (const step of steps) {
+    try {
+      results.push(step());
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      messages.push(err.message);
+    }
+  }
+  if (messages.length > 0) throw new UserError(messages.join('\n'));
+  return results;
+}
+
+/**
+ * Synthesizes and validates one cluster into `<root>/<cluster>` (or `root` itself without a
+ * cluster), which must exist and be empty.
+ */
+function synthesizeCluster(config: Config, root: string, secretsDir?: string, cluster?: string): SynthesisResult {
+  const dir = cluster === undefined ? root : path.join(root, cluster);
+  buildApp(config, { outdir: dir, secretsDir }).app.synth();
+  const { files, problems } = readManifestFolder(dir);
+  const named = files.map((f) => ({ ...f, file: cluster === undefined ? f.file : path.join(cluster, f.file) }));
+  problems.push(...validateManifests(named, { kubernetesVersion: config.kubernetesVersion }));
+  if (problems.length > 0) throw new ManifestValidationError(problems, config.kubernetesVersion);
+  return summarize(named);
+}
+
+/** Runs `produce` on a fresh staging folder beside `outdir`, then swaps it in; removes it on error. */
+function inStaging(outdir: string, produce: (staging: string) => SynthesisResult[]): SynthesisResult {
+  const target = path.resolve(outdir);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  // Beside the target, so the final rename stays on one filesystem.
+  const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}-staging-`));
+  try {
+    fs.chmodSync(staging, 0o755);
     // cdk8s sorts object keys unless this is set; output must not depend on the environment.
     delete process.env.CDK8S_DISABLE_SORT;
-    buildApp(config, { outdir: staging, secretsDir: options.secretsDir }).app.synth();
-    const shown = path.relative(process.cwd(), outdir);
-    const result = summarize(staging, shown.startsWith('..') ? outdir : shown || '.');
-    replaceFolder(staging, outdir);
-    return result;
+    const results = produce(staging);
+    replaceFolder(staging, target);
+    return merge(results, displayPath(target));
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw err;
   }
 }
 
-function replaceFolder(staging: string, outdir: string): void {
+/** Swaps `staging` in for `target`; if the swap fails halfway, the old `target` is put back. */
+function replaceFolder(staging: string, target: string): void {
   const old = `${staging}-old`;
-  if (fs.existsSync(outdir)) fs.renameSync(outdir, old);
-  fs.renameSync(staging, outdir);
+  const hadTarget = fs.existsSync(target);
+  if (hadTarget) fs.renameSync(target, old);
+  try {
+    fs.renameSync(staging, target);
+  } catch (err) {
+    if (hadTarget) fs.renameSync(old, target);
+    throw err;
+  }
   fs.rmSync(old, { recursive: true, force: true });
 }
 
-function summarize(dir: string, shownAs: string): SynthesisResult {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+function summarize(files: ManifestFile[]): SynthesisResult {
   const kinds: Record<string, number> = {};
-  const lines: string[] = [];
-  let total = 0;
-  for (const file of files) {
-    const objects = parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map((d) => d.toJSON()).filter(Boolean);
-    for (const o of objects) kinds[o.kind] = (kinds[o.kind] ?? 0) + 1;
-    total += objects.length;
-    lines.push(`  ${file}  ${objects.length} objects`);
-  }
+  for (const object of files.flatMap((f) => f.objects)) kinds[object.kind] = (kinds[object.kind] ?? 0) + 1;
+  const lines = files.map((f) => `  ${f.file}  ${f.objects.length} objects`);
+  return { files: files.map((f) => f.file), kinds, summary: lines.join('\n') };
+}
+
+function merge(results: SynthesisResult[], shownAs: string): SynthesisResult {
+  const kinds: Record<string, number> = {};
+  for (const r of results) for (const [kind, n] of Object.entries(r.kinds)) kinds[kind] = (kinds[kind] ?? 0) + n;
+  const files = results.flatMap((r) => r.files);
+  const total = Object.values(kinds).reduce((a, b) => a + b, 0);
   const byKind = Object.entries(kinds).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', ');
-  const summary = [`${shownAs}/: ${files.length} files, ${total} objects`, ...lines, `  by kind: ${byKind}`].join('\n');
-  return { files, kinds, summary };
+  return { files, kinds, summary: [`${shownAs}/: ${files.length} files, ${total} objects`, ...results.map((r) => r.summary), `  by kind: ${byKind}`].join('\n') };
+}
+
+function displayPath(target: string): string {
+  const shown = path.relative(process.cwd(), target);
+  return shown.startsWith('..') ? target : shown || '.';
 }

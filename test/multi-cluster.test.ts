@@ -1,0 +1,107 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadAll } from 'js-yaml';
+import { tempDir } from './helpers';
+import { synthesizeAll } from '../lib/synth/synthesize';
+
+const RULE = (name: string) => [
+  '  rules:',
+  `    - rule: ${name}`,
+  '      desc: test rule',
+  '      condition: spawned_process and proc.name = nc',
+  '      output: netcat started (command=%proc.cmdline)',
+  '      priority: WARNING',
+].join('\n');
+
+function writeConfigs(configs: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(configs)) fs.writeFileSync(path.join(dir, `${name}.yaml`), text);
+  return dir;
+}
+
+/** Every object under `dir`, by relative file path. */
+function objectsIn(dir: string): Record<string, any[]> {
+  const result: Record<string, any[]> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    result[path.relative(dir, file)] = loadAll(fs.readFileSync(file, 'utf8')).filter(Boolean);
+  }
+  return result;
+}
+
+function fingerprint(dir: string): string {
+  const hash = createHash('sha256');
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true }).sort((a, b) => path.join(a.parentPath, a.name).localeCompare(path.join(b.parentPath, b.name)))) {
+    if (entry.isFile()) hash.update(path.relative(dir, path.join(entry.parentPath, entry.name))).update(fs.readFileSync(path.join(entry.parentPath, entry.name)));
+  }
+  return hash.digest('hex');
+}
+
+const collectorOf = (objects: Record<string, any[]>, cluster: string) =>
+  objects[`${cluster}/0003-collector.k8s.yaml`].find((o) => o.kind === 'OpenTelemetryCollector');
+const customRulesOf = (objects: Record<string, any[]>, cluster: string) =>
+  objects[`${cluster}/0002-falco.k8s.yaml`].find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'falco-rules').data['custom-rules.yaml'];
+
+describe('npm run synth:all: one folder per cluster', () => {
+  const configDir = writeConfigs({
+    'prod-us': `cluster:\n  name: prod-us\nhoneycomb:\n  region: us\nfalco:\n${RULE('Netcat in prod-us')}\n`,
+    'prod-eu': `cluster:\n  name: prod-eu\nhoneycomb:\n  region: eu\nfalco:\n${RULE('Netcat in prod-eu')}\n`,
+  });
+  const outdir = path.join(tempDir(), 'dist');
+  const result = synthesizeAll({ configDir, outdir, secretsDir: tempDir() });
+  const objects = objectsIn(outdir);
+
+  test('writes dist/<cluster>/ with the four charts for each config, in apply order', () => {
+    const charts = ['0000-namespaces-crds.k8s.yaml', '0001-otel-operator.k8s.yaml', '0002-falco.k8s.yaml', '0003-collector.k8s.yaml'];
+    expect(Object.keys(objects).sort()).toEqual([...charts.map((c) => `prod-eu/${c}`), ...charts.map((c) => `prod-us/${c}`)]);
+    expect(result.files).toEqual(Object.keys(objects).sort());
+    expect(result.summary).toMatch(/prod-eu\/0003-collector\.k8s\.yaml/);
+  });
+
+  test('each cluster gets its own name, region endpoint and rules', () => {
+    for (const [cluster, endpoint] of [['prod-us', 'api.honeycomb.io:443'], ['prod-eu', 'api.eu1.honeycomb.io:443']]) {
+      const collector = collectorOf(objects, cluster);
+      const config = collector.spec.config;
+      const exporter = Object.values(config.exporters)[0] as { endpoint: string };
+      expect(exporter.endpoint).toBe(endpoint);
+      expect(config.processors.resource.attributes).toContainEqual(expect.objectContaining({ key: 'k8s.cluster.name', value: cluster }));
+      expect(customRulesOf(objects, cluster)).toContain(`Netcat in ${cluster}`);
+      const other = cluster === 'prod-us' ? 'prod-eu' : 'prod-us';
+      expect(customRulesOf(objects, cluster)).not.toContain(`Netcat in ${other}`);
+    }
+  });
+
+  test('deterministic: a second run writes the same bytes', () => {
+    const again = path.join(tempDir(), 'dist');
+    synthesizeAll({ configDir, outdir: again, secretsDir: tempDir() });
+    expect(fingerprint(again)).toBe(fingerprint(outdir));
+  });
+
+  test('atomic: one bad cluster config leaves every cluster folder untouched', () => {
+    const before = fingerprint(outdir);
+    const broken = writeConfigs({
+      'prod-us': `cluster:\n  name: prod-us\n`,
+      'prod-eu': `cluster:\n  name: prod-eu\nhoneycomb:\n  region: mars\n`,
+    });
+    expect(() => synthesizeAll({ configDir: broken, outdir, secretsDir: tempDir() })).toThrow(/prod-eu\.yaml:4: honeycomb\.region: "mars"/);
+    expect(fingerprint(outdir)).toBe(before);
+    expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
+  });
+
+  test('a config whose cluster.name differs from its file name is refused', () => {
+    const mismatched = writeConfigs({ a: 'cluster:\n  name: a\n', b: 'cluster:\n  name: production\n' });
+    expect(() => synthesizeAll({ configDir: mismatched, outdir: path.join(tempDir(), 'dist') }))
+      .toThrow(/b\.yaml: cluster\.name: "production" differs from the file name; expected "b"/);
+  });
+});
+
+describe('a single-cluster repository keeps the flat dist/', () => {
+  test('one config writes the charts directly into dist/', () => {
+    const configDir = writeConfigs({ default: 'cluster:\n  name: demo\n' });
+    const outdir = path.join(tempDir(), 'dist');
+    synthesizeAll({ configDir, outdir, secretsDir: tempDir() });
+    expect(fs.readdirSync(outdir).sort()).toEqual(['0000-namespaces-crds.k8s.yaml', '0001-otel-operator.k8s.yaml', '0002-falco.k8s.yaml', '0003-collector.k8s.yaml']);
+  });
+});
