@@ -1,4 +1,7 @@
-import { findOne, snapshotView, synthStack } from './helpers';
+import * as fs from 'fs';
+import * as path from 'path';
+import { findOne, snapshotView, synthStack, tempDir, testConfig } from './helpers';
+import { resolveHelm } from '../lib/helm/pinned';
 
 describe('the whole app', () => {
   const { objects, charts } = synthStack();
@@ -27,5 +30,50 @@ describe('the whole app', () => {
 
   test('snapshot (CRD schemas as digests)', () => {
     expect(snapshotView(objects)).toMatchSnapshot();
+  });
+
+  test('every object carries its Argo CD sync wave: 0 namespaces and CRDs, 1 operator, 2 Falco, 3 collector', () => {
+    const expected: Record<string, string> = { 'namespaces-crds': '0', 'otel-operator': '1', 'falco': '2', 'collector': '3' };
+    for (const chart of charts) {
+      const objects = (chart as any).node.findAll().filter((c: any) => typeof c.toJson === 'function' && c.kind);
+      expect(objects.length).toBeGreaterThan(0);
+      for (const o of objects) expect([chart.node.id, o.toJson().metadata.annotations?.['argocd.argoproj.io/sync-wave']]).toEqual([chart.node.id, expected[chart.node.id]]);
+    }
+    const waveOf = (kind: string) => new Set(objects.filter((o) => o.kind === kind).map((o) => o.metadata.annotations['argocd.argoproj.io/sync-wave']));
+    expect(waveOf('Namespace')).toEqual(new Set(['0']));
+    expect(waveOf('CustomResourceDefinition')).toEqual(new Set(['0']));
+    expect(waveOf('Job')).toEqual(new Set(['1']));
+    expect(waveOf('OpenTelemetryCollector')).toEqual(new Set(['3']));
+  });
+
+  test('the collector tells Argo CD to skip its dry run while the CRD is missing', () => {
+    const collector = findOne(objects, 'OpenTelemetryCollector');
+    expect(collector.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
+  });
+});
+
+describe('wiring of the config', () => {
+  test('kubernetesVersion reaches helm as --kube-version for both charts', () => {
+    // A helm that records its arguments, then runs the pinned one.
+    const dir = tempDir();
+    const log = path.join(dir, 'args.log');
+    const wrapper = path.join(dir, 'helm');
+    fs.writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${log}'\nexec '${resolveHelm({})}' "$@"\n`, { mode: 0o755 });
+    const saved = process.env.HELM_BIN;
+    process.env.HELM_BIN = wrapper;
+    try {
+      synthStack(testConfig({ kubernetesVersion: '1.28.7' }));
+    } finally {
+      if (saved === undefined) delete process.env.HELM_BIN;
+      else process.env.HELM_BIN = saved;
+    }
+    const templates = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('template '));
+    expect(templates).toHaveLength(2);
+    for (const line of templates) expect(line).toMatch(/ --kube-version 1\.28\.7( |$)/);
+  });
+
+  test('Falco and the operator in one namespace give one Namespace object', () => {
+    const shared = synthStack(testConfig({ falco: { namespace: 'security' }, otel: { namespace: 'security' } }));
+    expect(shared.objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['security']);
   });
 });

@@ -158,6 +158,16 @@ describe('each bad config gives one message: file, line, field path, bad value, 
       + 'expected HONEYCOMB_API_KEY exported with the API key, or source: existing and the Secret created with kubectl');
   });
 
+  test('a kubernetesVersion without an API schema to validate against', () => {
+    const message = configProblem(`kubernetesVersion: 1.29.0\n${CLUSTER}`, { line: 1, path: 'kubernetesVersion' });
+    expect(message).toMatch(/^"1\.29\.0" has no Kubernetes API schema here to validate the output against; expected 1\.28\.x/);
+  });
+
+  test('otel.webhookCerts: helm, which would put a private key into the output', () => {
+    const message = configProblem(`${CLUSTER}otel:\n  webhookCerts: helm\n`, { line: 4, path: 'otel.webhookCerts' });
+    expect(message).toMatch(/^"helm" writes a new CA, certificate and private key into the output at every synth.*expected certgen \(default\) or cert-manager/);
+  });
+
   test('several bad inputs give one line each, in file order', () => {
     const file = writeConfig(`${CLUSTER}honeycomb:\n  region: de\n  datset: x\n`);
     const outdir = previousOutput();

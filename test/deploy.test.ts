@@ -2,9 +2,10 @@
 // here, so these tests check the order of the kubectl calls and the handling of failures that a
 // real cluster would produce (a CRD slow to be established, a webhook refusing while it starts).
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { run } from '../scripts/deploy';
+import { defaultSecretsDir, run } from '../scripts/deploy';
 import { DeployError, deploy, DeployOptions } from '../lib/deploy/deploy';
 import { parseDuration } from '../lib/deploy/duration';
 import { installStub, newScenario, recordedCalls, removeScratch, scratch, StubCall } from './deploy-stub';
@@ -250,5 +251,22 @@ describe('scripts/deploy.ts', () => {
   test('--timeout reads durations as kubectl writes them; a bare number is seconds', () => {
     expect(['300', '300s', '5m', '1m30s', '500ms'].map(parseDuration)).toEqual([300_000, 300_000, 300_000, 90_000, 500]);
     for (const bad of ['0', '5x', 'm5', '']) expect(() => parseDuration(bad)).toThrow(/duration/);
+  });
+});
+
+describe('default secrets folder', () => {
+  test('secrets/<cluster> for --dir dist/<cluster> when synth:all wrote it, else secrets', () => {
+    const cwd = process.cwd();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-secrets-'));
+    try {
+      process.chdir(dir);
+      fs.mkdirSync(path.join('secrets', 'prod-eu'), { recursive: true });
+      expect(defaultSecretsDir('dist/prod-eu')).toBe(path.join('secrets', 'prod-eu'));
+      expect(defaultSecretsDir('dist/prod-us')).toBe('secrets');
+      expect(defaultSecretsDir('dist')).toBe('secrets');
+    } finally {
+      process.chdir(cwd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

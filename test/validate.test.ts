@@ -7,7 +7,7 @@ import { fingerprint, previousOutput } from './synth-cli';
 import { UserError } from '../lib/errors';
 import { synthesize } from '../lib/synth/synthesize';
 import { ManifestValidator, ValidationProblem } from '../lib/validate/manifest-validator';
-import { formatProblem, ManifestValidationError, validateManifestFolder } from '../lib/validate/validate-manifests';
+import { formatProblem, ManifestValidationError, validateManifestFolder, validateManifests } from '../lib/validate/validate-manifests';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -146,6 +146,15 @@ describe('broken objects are rejected with object, field path and reason', () =>
     const issuer = { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'selfsigned', namespace: 'otel' }, spec: { selfSigned: {} } };
     expect(validator.validate([issuer])).toEqual([]);
     expect(validator.validate([{ ...issuer, metadata: { name: 'selfsigned', namespaces: 'otel' } }])).toEqual([expect.objectContaining({ path: 'metadata.namespaces', reason: 'unknown field; did you mean "namespace"?' })]);
+  });
+
+  test('an object that is in the output twice', () => {
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'otel' } };
+    const problems = validateManifests([
+      { file: '0000-a.k8s.yaml', objects: [namespace] },
+      { file: '0001-b.k8s.yaml', objects: [{ ...namespace }] },
+    ]).map(formatProblem);
+    expect(problems).toEqual(['0001-b.k8s.yaml Namespace/otel: (object): is also in 0000-a.k8s.yaml; expected each object once']);
   });
 
   test('every problem is reported, one line each: <file> <Kind>/<namespace>/<name>: <path>: <reason>', () => {

@@ -6,6 +6,7 @@ import { Config, configSchema } from './schema';
 import { DEFAULT_RULES, DEFAULT_RULES_VERSION } from '../falco/default-ruleset';
 import { isRuleChange } from '../falco/rules';
 import { UserError } from '../errors';
+import { SCHEMA_PACKAGES } from '../validate/kubernetes-schema';
 
 /** The config file used when CONFIG is not set. */
 export const DEFAULT_CONFIG_FILE = 'config/default.yaml';
@@ -94,6 +95,14 @@ function crossChecks(config: Config, env: NodeJS.ProcessEnv, where: Where): Prob
   problems.push(...uniqueNames('macros', falco.macros.map((m) => ({ name: m.macro, changes: m.override !== undefined || m.append === true })), 'macro', where));
   problems.push(...uniqueNames('lists', falco.lists.map((l) => ({ name: l.list, changes: l.override !== undefined || l.append === true })), 'list', where));
   if (pinned) problems.push(...selectionChecks(config));
+  const minor = config.kubernetesVersion.split('.').slice(0, 2).join('.');
+  if (!(minor in SCHEMA_PACKAGES)) {
+    problems.push({ path: ['kubernetesVersion'], message: `${JSON.stringify(config.kubernetesVersion)} has no Kubernetes API schema here to validate the output against; expected ${Object.keys(SCHEMA_PACKAGES).map((m) => `${m}.x`).join(' or ')} (see README, "Validation of the output")` });
+  }
+  if (config.otel.webhookCerts === 'helm') {
+    // Issue 4's promise: no private key or certificate in the output, and the same bytes every time.
+    problems.push({ path: ['otel', 'webhookCerts'], message: '"helm" writes a new CA, certificate and private key into the output at every synth, and the output must stay reproducible and free of secrets; expected certgen (default) or cert-manager. (The OtelOperator construct still offers webhookCerts: \'helm\' for one-off renders outside git.)' });
+  }
   if (config.honeycomb.apiKey.source === 'env' && !env.HONEYCOMB_API_KEY) {
     problems.push({ path: ['honeycomb', 'apiKey', 'source'], message: '"env" needs the environment variable HONEYCOMB_API_KEY, which is not set; expected HONEYCOMB_API_KEY exported with the API key, or source: existing and the Secret created with kubectl' });
   }

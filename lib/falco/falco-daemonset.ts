@@ -1,12 +1,12 @@
 import { createHash } from 'crypto';
 import { ApiObject, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_RULES_REPOSITORY, DEFAULT_RULES_VERSION } from './default-ruleset';
 import { FalcoList, FalcoMacro, FalcoRule, falcoListSchema, falcoMacroSchema, falcoRuleSchema, RuleSelection, rulesFileEntries } from './rules';
 import { HelmRelease } from '../helm/helm-release';
 import { FALCO_CHART } from '../helm/pinned';
+import { ensureNamespace } from '../k8s/ensure-namespace';
 
 /** How Falco gets kernel events. */
 export type FalcoDriver = 'auto' | 'modern_ebpf' | 'kmod';
@@ -154,7 +154,7 @@ export class FalcoDaemonSet extends Construct {
     // The exact version never moves; following makes sense only for the major tag.
     this.followedRulesRef = props.followRulesUpdates ? `${DEFAULT_RULES_REPOSITORY}:${rulesVersion.split('.')[0]}` : undefined;
 
-    new k8s.KubeNamespace(props.namespaceScope ?? this, `${id}-namespace`, { metadata: { name: this.namespace } });
+    ensureNamespace(props.namespaceScope ?? this, this.namespace);
 
     this.release = new HelmRelease(this, 'release', {
       chart: FALCO_CHART,

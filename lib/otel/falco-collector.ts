@@ -26,11 +26,11 @@ export const DEFAULT_COLLECTOR_IMAGE = 'otel/opentelemetry-collector-k8s:0.158.0
 export const POD_LOG_ROOT = '/var/log/pods';
 
 export interface FalcoCollectorProps {
-  /** The Falco whose alerts are collected; the log glob and tolerations come from it. */
+  /** The Falco whose alerts are collected; the log glob and tolerations come from it. @default - none: required */
   readonly falco: FalcoDaemonSet;
-  /** The Secret holding the Honeycomb API key; the collector runs in its namespace. */
+  /** The Secret holding the Honeycomb API key; the collector runs in its namespace. @default - none: required */
   readonly secret: HoneycombSecret;
-  /** Value of the resource attribute k8s.cluster.name. */
+  /** Value of the resource attribute k8s.cluster.name. @default - none: required (no value tells clusters apart) */
   readonly clusterName: string;
   /** Honeycomb region. @default 'us' */
   readonly region?: HoneycombRegion;
@@ -71,6 +71,8 @@ export class FalcoCollector extends Construct {
   public readonly hostStorageDirectory: string;
   public readonly collector: OpenTelemetryCollector;
 
+  // No `props = {}`: the Falco and the Secret are references to other constructs, and the cluster's
+  // name has no meaningful default.
   constructor(scope: Construct, id: string, props: FalcoCollectorProps) {
     super(scope, id);
     validateProps(props);

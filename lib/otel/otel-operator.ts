@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { WebhookCertJobs } from './webhook-cert-jobs';
 import { HelmRelease } from '../helm/helm-release';
 import { OTEL_OPERATOR_CHART } from '../helm/pinned';
+import { ensureNamespace } from '../k8s/ensure-namespace';
 
 /**
  * Who makes the certificates of the operator's webhooks.
@@ -57,7 +57,7 @@ export class OtelOperator extends Construct {
     this.collectorImage = `${repository}:${OTEL_OPERATOR_CHART.appVersion}`;
 
     const namespaceScope = props.namespaceScope ?? this;
-    new k8s.KubeNamespace(namespaceScope, `${id}-namespace`, { metadata: { name: this.namespace } });
+    ensureNamespace(namespaceScope, this.namespace);
 
     this.release = new HelmRelease(this, 'release', {
       chart: OTEL_OPERATOR_CHART,

@@ -53,11 +53,33 @@ export function readManifestFolder(dir: string): { files: ManifestFile[]; proble
   return { files, problems };
 }
 
-/** Validates the objects of all `files` together (custom resources against CRDs in any of them). */
+/**
+ * Validates the objects of all `files` together (custom resources against CRDs in any of them), and
+ * that no object is there twice: kubectl would apply the second over the first, Argo CD refuses.
+ */
 export function validateManifests(files: readonly ManifestFile[], props: ManifestValidatorProps = {}): ManifestProblem[] {
   const objects = files.flatMap((f) => f.objects);
   const fileOf = files.flatMap((f) => f.objects.map(() => f.file));
-  return new ManifestValidator(props).validate(objects).map(({ index, ...problem }) => ({ file: fileOf[index], ...problem }));
+  const problems = new ManifestValidator(props).validate(objects).map(({ index, ...problem }) => ({ file: fileOf[index], ...problem }));
+  return [...problems, ...duplicateObjects(files)];
+}
+
+function duplicateObjects(files: readonly ManifestFile[]): ManifestProblem[] {
+  const seen = new Map<string, string>();
+  const problems: ManifestProblem[] = [];
+  for (const { file, objects } of files) {
+    for (const o of objects) {
+      const group = String(o?.apiVersion ?? '').split('/').slice(0, -1).join('/');
+      const key = [group, o?.kind, o?.metadata?.namespace ?? '', o?.metadata?.name].join(' ');
+      const first = seen.get(key);
+      if (first !== undefined) {
+        problems.push({ file, kind: o.kind, namespace: o.metadata?.namespace, name: o.metadata?.name, path: '(object)', reason: `is also in ${first}; expected each object once` });
+      } else {
+        seen.set(key, file);
+      }
+    }
+  }
+  return problems;
 }
 
 /** Every problem of the objects in `dir`: unreadable YAML first, then object by object. */
