@@ -28,7 +28,8 @@ function main(): void {
     const file = path.join(work, `${CRD_NAME}.yaml`);
     fs.writeFileSync(file, stringify(crd));
     const cdk8s = path.join(__dirname, '..', 'node_modules', '.bin', 'cdk8s');
-    execFileSync(cdk8s, ['import', file, '--language', 'typescript', '--output', 'imports'], { stdio: 'inherit' });
+    // --no-save: the import comes from a temporary file, which must not be recorded in cdk8s.yaml.
+    execFileSync(cdk8s, ['import', file, '--language', 'typescript', '--output', 'imports', '--no-save', '--no-check-upgrade'], { stdio: 'inherit' });
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
