@@ -137,12 +137,11 @@ function stubDir(): string {
   return dir;
 }
 
-/** Runs `tsx scripts/demo-trigger.ts args` (under `script` for a terminal) with the stub kubectl. */
+/** Runs `node scripts/run-ts.cjs scripts/demo-trigger.ts args` (what `npm run demo:trigger` runs; under `script` for a terminal) with the stub kubectl. */
 function runTrigger(args: string[], env: Record<string, string> = {}, withTerminal = false): Promise<Run> {
   const dir = stubDir();
   const callsFile = path.join(dir, 'calls.jsonl');
-  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-  const command = [tsx, 'scripts/demo-trigger.ts', '--timeout', '1', '--interval', '0.1', ...args];
+  const command = [process.execPath, 'scripts/run-ts.cjs', 'scripts/demo-trigger.ts', '--timeout', '1', '--interval', '0.1', ...args];
   const [file, argv] = withTerminal
     ? ['script', ['-qec', command.map((a) => `'${a}'`).join(' '), '/dev/null']]
     : [command[0], command.slice(1)];

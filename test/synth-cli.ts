@@ -56,12 +56,12 @@ export interface CliResult {
 }
 
 /**
- * Runs the real synth CLI (`tsx scripts/synth.ts`, what `npm run synth` runs, without npm's own
- * output) with `env` replacing the environment. Asynchronous, so that several runs overlap.
+ * Runs the real synth CLI (`node scripts/run-ts.cjs scripts/synth.ts`, what `npm run synth` runs,
+ * without npm's own output) with `env` replacing the environment. Asynchronous, so that several runs overlap.
  */
 export function runSynthCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'synth.ts'), ...args], { cwd: ROOT, env });
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'run-ts.cjs'), path.join(ROOT, 'scripts', 'synth.ts'), ...args], { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });

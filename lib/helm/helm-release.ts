@@ -1,8 +1,11 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, Helm } from 'cdk8s';
+import { ApiObject, Helm, Yaml } from 'cdk8s';
+import { _child_process } from 'cdk8s/lib/_child_process';
 import { Construct } from 'constructs';
+import { loadRenderedManifest } from './load-rendered';
 import { chartLocation, PinnedChart, resolveHelm } from './pinned';
 import { UserError } from '../errors';
 
@@ -43,14 +46,14 @@ export class HelmRelease extends Construct {
     const location = chartLocation(props.chart, props.chartsDir);
     const helmExecutable = props.helmExecutable ?? resolveHelm();
     try {
-      this.helm = inPrivateTmpdir(() => new Helm(this, 'chart', {
+      this.helm = inPrivateTmpdir(() => withFastLoad(() => withRenderCache(() => new Helm(this, 'chart', {
         ...location,
         releaseName: props.releaseName,
         namespace: props.namespace,
         values: props.values,
         helmExecutable,
         helmFlags: ['--kube-version', props.kubernetesVersion ?? '1.28.0'],
-      }));
+      }))));
     } catch (err) {
       const reason = (err as Error).message.trim() || 'helm exited non-zero without a message';
       const offline = location.repo ? ' To render offline, set CHARTS_DIR to a folder holding the packaged chart.' : '';
@@ -109,4 +112,100 @@ function inPrivateTmpdir<T>(fn: () => T): T {
     else process.env.TMPDIR = saved;
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Set to 1, charts are rendered and loaded exactly as cdk8s's Helm does it, without the two
+ * shortcuts below; test/helm-load.test.ts compares both paths byte for byte.
+ */
+export const PLAIN_CDK8S_ENV = 'HELM_RELEASE_PLAIN_CDK8S';
+
+/**
+ * Runs `fn` (which constructs a Helm) with cdk8s's Yaml.load replaced by an in-process js-yaml load
+ * of the rendered file (lib/helm/load-rendered.ts says why), then puts Yaml.load back. Where that
+ * loader is not sure to give what cdk8s would, cdk8s's own Yaml.load does the work.
+ */
+function withFastLoad<T>(fn: () => T): T {
+  if (process.env[PLAIN_CDK8S_ENV] === '1') return fn();
+  const cdk8sLoad = Yaml.load;
+  Yaml.load = (file: string) => loadManifest(fs.readFileSync(file, 'utf8')) ?? cdk8sLoad.call(Yaml, file);
+  try {
+    return fn();
+  } finally {
+    Yaml.load = cdk8sLoad;
+  }
+}
+
+/** Folder of `helm template` outputs shared by a test run (test/global-setup.ts sets it); unset outside tests. */
+export const RENDER_CACHE_ENV = 'HELM_RENDER_CACHE';
+
+/**
+ * loadRenderedManifest(text); in test runs (RENDER_CACHE_ENV) kept in that folder as JSON by the
+ * text's digest, since JSON.parse reads the operator chart's objects ten times faster than YAML.
+ */
+function loadManifest(text: string): any[] | undefined {
+  const dir = process.env[RENDER_CACHE_ENV];
+  if (!dir) return loadRenderedManifest(text);
+  const file = path.join(dir, `${createHash('sha256').update(text).digest('hex')}.json`);
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
+  const objects = loadRenderedManifest(text);
+  if (objects) writeAtomically(file, JSON.stringify(objects));
+  return objects;
+}
+
+/**
+ * Only when RENDER_CACHE_ENV is set (the test suite renders the same charts with the same values
+ * hundreds of times): runs `fn` with cdk8s's spawnSync seam (`_child_process`, which Helm calls)
+ * answering from that folder once helm has rendered the same thing twice with the same bytes.
+ * Charts can render random values (the operator chart's autoGenerateCert, webhookCerts 'helm',
+ * makes a new CA each time, and a test checks that): the second render of a key is always real and
+ * compared with the first, and a key whose renders differ is never served. Restores the seam afterwards.
+ */
+function withRenderCache<T>(fn: () => T): T {
+  const dir = process.env[RENDER_CACHE_ENV];
+  if (!dir || process.env[PLAIN_CDK8S_ENV] === '1') return fn();
+  const spawnSync = _child_process.spawnSync;
+  _child_process.spawnSync = ((command: string, args: readonly string[], options: object) => {
+    const key = renderKey(command, args);
+    if (!key) return spawnSync(command, args, options);
+    const file = path.join(dir, key);
+    if (fs.existsSync(`${file}.same`)) {
+      return { pid: 0, output: [], stdout: fs.readFileSync(`${file}.yaml`), stderr: Buffer.alloc(0), status: 0, signal: null };
+    }
+    const result = spawnSync(command, args, options);
+    if (result.status === 0 && !result.error && !fs.existsSync(`${file}.differs`)) {
+      const first = fs.existsSync(`${file}.yaml`) ? fs.readFileSync(`${file}.yaml`) : undefined;
+      if (!first) writeAtomically(`${file}.yaml`, result.stdout);
+      else writeAtomically(first.equals(result.stdout) ? `${file}.same` : `${file}.differs`, '');
+    }
+    return result;
+  }) as typeof spawnSync;
+  try {
+    return fn();
+  } finally {
+    _child_process.spawnSync = spawnSync;
+  }
+}
+
+/** Test files run in parallel processes: a file is complete once it has its name. */
+function writeAtomically(file: string, data: string | Buffer): void {
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, data);
+  fs.renameSync(partial, file);
+}
+
+/**
+ * Everything `helm template` output depends on: the binary, the arguments with the values file and
+ * a local chart archive replaced by their content's digest (their paths are temporary), and the
+ * environment variables helm reads its configuration from.
+ */
+function renderKey(command: string, args: readonly string[]): string | undefined {
+  const binary = fs.statSync(command, { throwIfNoEntry: false });
+  if (!binary?.isFile()) return undefined; // helm's own error, as without the cache
+  const argv = args.map((arg) => (path.isAbsolute(arg) && fs.statSync(arg, { throwIfNoEntry: false })?.isFile()
+    ? { file: createHash('sha256').update(fs.readFileSync(arg)).digest('hex') }
+    : arg));
+  const env = Object.keys(process.env).filter((k) => /^(HOME|KUBECONFIG|HELM_.*|XDG_.*)$/.test(k) && k !== RENDER_CACHE_ENV).sort();
+  const key = [command, binary.size, binary.mtimeMs, argv, env.map((k) => [k, process.env[k]])];
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex');
 }
