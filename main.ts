@@ -2,7 +2,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './lib/config/load-config';
 import { Config } from './lib/config/schema';
 import { NginxDemo } from './lib/demo/nginx-demo';
-import { FalcoDaemonSet } from './lib/falco/falco-daemonset';
+import { FalcoDaemonSet } from './lib/falco/falco-daemon-set';
 import { HoneycombSecret } from './lib/honeycomb/honeycomb-secret';
 import { FalcoCollector } from './lib/otel/falco-collector';
 import { OtelOperator } from './lib/otel/otel-operator';

@@ -1,5 +1,5 @@
 // The construct library: each construct works on its own in any cdk8s app.
-export * from './falco/falco-daemonset';
+export * from './falco/falco-daemon-set';
 export * from './falco/rules';
 export { DEFAULT_RULES, DEFAULT_RULES_VERSION, DEFAULT_RULES_REPOSITORY } from './falco/default-ruleset';
 export * from './otel/otel-operator';

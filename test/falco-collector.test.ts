@@ -5,7 +5,7 @@ import { minimatch } from 'minimatch';
 import { findOne, synthStack, tempDir, testConfig } from './helpers';
 import { honeycombColumns, ModelRecord, runPipeline, STANZA_SEVERITY_NUMBERS } from './otel-pipeline-model';
 import { OpenTelemetryCollector } from '../imports/opentelemetry.io';
-import { FalcoDaemonSet, FalcoDaemonSetProps } from '../lib/falco/falco-daemonset';
+import { FalcoDaemonSet, FalcoDaemonSetProps } from '../lib/falco/falco-daemon-set';
 import { HoneycombSecret, HoneycombSecretProps } from '../lib/honeycomb/honeycomb-secret';
 import { DEFAULT_COLLECTOR_IMAGE, FalcoCollector, FalcoCollectorProps } from '../lib/otel/falco-collector';
 import { componentProblems, OTELCOL_K8S_COMPONENTS, OTELCOL_K8S_SOURCE } from '../lib/otel/otelcol-k8s-components';

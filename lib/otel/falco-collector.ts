@@ -5,7 +5,7 @@ import {
   OpenTelemetryCollector, OpenTelemetryCollectorSpecMode, OpenTelemetryCollectorSpecResourcesLimits as Limit,
   OpenTelemetryCollectorSpecResourcesRequests as Request,
 } from '../../imports/opentelemetry.io';
-import { FalcoDaemonSet } from '../falco/falco-daemonset';
+import { FalcoDaemonSet } from '../falco/falco-daemon-set';
 import { HoneycombSecret } from '../honeycomb/honeycomb-secret';
 
 /** Honeycomb's OTLP gRPC endpoints per region. */

@@ -5,7 +5,7 @@ import { findOne, tempDir } from './helpers';
 import { buildApp } from '../main';
 import { parseConfig } from '../lib/config/load-config';
 import { DEFAULT_RULES, DEFAULT_RULES_REPOSITORY, DEFAULT_RULES_VERSION } from '../lib/falco/default-ruleset';
-import { CHART_TOLERATIONS, CUSTOM_RULES_FILE, FalcoDaemonSet, FalcoDaemonSetProps } from '../lib/falco/falco-daemonset';
+import { CHART_TOLERATIONS, CUSTOM_RULES_FILE, FalcoDaemonSet, FalcoDaemonSetProps } from '../lib/falco/falco-daemon-set';
 import { FalcoPriority } from '../lib/falco/rules';
 import { chartLocation, FALCO_CHART, resolveHelm } from '../lib/helm/pinned';
 

@@ -220,7 +220,7 @@ export class FalcoDaemonSet extends Construct {
   /** The custom rules file as it is written to /etc/falco/rules.d. */
   public renderRulesFile(): string {
     const entries = rulesFileEntries(this.rules, this.macros, this.lists);
-    const header = '# Custom rules of this cluster, rendered by FalcoDaemonSet (lib/falco/falco-daemonset.ts).\n';
+    const header = '# Custom rules of this cluster (config falco.rules, macros, lists), rendered by FalcoDaemonSet.\n';
     // An empty sequence is a valid rules file: Falco's reader loops over no items.
     return header + (entries.length > 0 ? stringify(entries, { lineWidth: 0 }) : '[]\n');
   }
