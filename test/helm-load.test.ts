@@ -1,11 +1,10 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const CDK8S_YAML = require(require.resolve('yaml', { paths: [path.dirname(require.resolve('cdk8s'))] }));
 import { _child_process } from 'cdk8s/lib/_child_process';
-import { tempDir } from './helpers';
+import { fileDigests, tempDir } from './helpers';
 import { withEnv } from './synth-cli';
 import { HelmRelease, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from '../lib/helm/helm-release';
 import { loadRenderedManifest } from '../lib/helm/load-rendered';
@@ -19,17 +18,6 @@ import { loadConfig } from '../lib/config/load-config';
 // only, a shared cache of helm's output. These tests hold them to the plain cdk8s path.
 
 const ROOT = path.resolve(__dirname, '..');
-
-/** sha256 of every file under `dir`, by relative path. */
-function digest(dir: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    result[path.relative(dir, file)] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  }
-  return result;
-}
 
 interface Recorded { result: any; helmOutputs: string[]; cdk8sLoads: string[] }
 
@@ -64,7 +52,7 @@ function recording(fn: () => any): Recorded {
 function synthDigest(configFile: string, env: Record<string, string | undefined> = {}): Record<string, string> {
   const outdir = path.join(tempDir(), 'dist');
   withEnv(env, () => synthesize({ configFile, outdir, secretsDir: tempDir() }));
-  return digest(outdir);
+  return fileDigests(outdir);
 }
 
 describe('the default config: byte-identical to the plain cdk8s path (Helm with its own Yaml.load, no render cache)', () => {

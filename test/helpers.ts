@@ -48,3 +48,14 @@ export function snapshotView(objects: any[]): any[] {
     spec: { ...o.spec, versions: `sha256:${createHash('sha256').update(JSON.stringify(o.spec.versions)).digest('hex')}` },
   }));
 }
+
+/** sha256 of every file under `dir`, by relative path: equal results mean byte-identical folders. */
+export function fileDigests(dir: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    result[path.relative(dir, file)] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  }
+  return result;
+}

@@ -1,8 +1,7 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
-import { tempDir } from './helpers';
+import { fileDigests, tempDir } from './helpers';
 import { synthesizeAll } from '../lib/synth/synthesize';
 
 const RULE = (name: string) => [
@@ -29,14 +28,6 @@ function objectsIn(dir: string): Record<string, any[]> {
     result[path.relative(dir, file)] = loadAll(fs.readFileSync(file, 'utf8')).filter(Boolean);
   }
   return result;
-}
-
-function fingerprint(dir: string): string {
-  const hash = createHash('sha256');
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true }).sort((a, b) => path.join(a.parentPath, a.name).localeCompare(path.join(b.parentPath, b.name)))) {
-    if (entry.isFile()) hash.update(path.relative(dir, path.join(entry.parentPath, entry.name))).update(fs.readFileSync(path.join(entry.parentPath, entry.name)));
-  }
-  return hash.digest('hex');
 }
 
 const collectorOf = (objects: Record<string, any[]>, cluster: string) =>
@@ -76,17 +67,17 @@ describe('npm run synth:all: one folder per cluster', () => {
   test('deterministic: a second run writes the same bytes', () => {
     const again = path.join(tempDir(), 'dist');
     synthesizeAll({ configDir, outdir: again, secretsDir: tempDir() });
-    expect(fingerprint(again)).toBe(fingerprint(outdir));
+    expect(fileDigests(again)).toEqual(fileDigests(outdir));
   });
 
   test('atomic: one bad cluster config leaves every cluster folder untouched', () => {
-    const before = fingerprint(outdir);
+    const before = fileDigests(outdir);
     const broken = writeConfigs({
       'prod-us': `cluster:\n  name: prod-us\n`,
       'prod-eu': `cluster:\n  name: prod-eu\nhoneycomb:\n  region: mars\n`,
     });
     expect(() => synthesizeAll({ configDir: broken, outdir, secretsDir: tempDir() })).toThrow(/prod-eu\.yaml:4: honeycomb\.region: "mars"/);
-    expect(fingerprint(outdir)).toBe(before);
+    expect(fileDigests(outdir)).toEqual(before);
     expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
   });
 

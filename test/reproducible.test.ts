@@ -1,21 +1,9 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './helpers';
+import { fileDigests, tempDir } from './helpers';
 import { synthesize } from '../lib/synth/synthesize';
 
 const ROOT = path.resolve(__dirname, '..');
-
-/** sha256 of every file under `dir`, by relative path. */
-function digest(dir: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    result[path.relative(dir, file)] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  }
-  return result;
-}
 
 /** Synthesizes the default config with a given environment, restoring process.env afterwards. */
 function synthWithEnv(env: Record<string, string>): string {
@@ -49,13 +37,13 @@ describe('reproducible output', () => {
   const second = synthWithEnv({ TMPDIR: tmpB, HOME: tempDir(), KUBECONFIG: kubeconfig('default') });
 
   test('two synths with different TMPDIR, HOME and kube context give byte-identical files', () => {
-    const a = digest(first);
+    const a = fileDigests(first);
     expect(Object.keys(a).length).toBeGreaterThanOrEqual(4);
-    expect(digest(second)).toEqual(a);
+    expect(fileDigests(second)).toEqual(a);
   });
 
   test('the committed dist/ is what this commit synthesizes (same bytes on any machine and day)', () => {
-    expect(digest(path.join(ROOT, 'dist'))).toEqual(digest(first));
+    expect(fileDigests(path.join(ROOT, 'dist'))).toEqual(fileDigests(first));
   });
 
   test('rendering charts leaves no temporary folders behind', () => {
