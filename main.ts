@@ -1,5 +1,4 @@
 import { ApiObject, App, Chart } from 'cdk8s';
-import { DEFAULT_CONFIG_FILE, loadConfig } from './lib/config/load-config';
 import { Config } from './lib/config/schema';
 import { NginxDemo } from './lib/demo/nginx-demo';
 import { FalcoDaemonSet } from './lib/falco/falco-daemon-set';
@@ -37,9 +36,11 @@ function annotateSyncWave(chart: Chart, wave: number): void {
 }
 
 /**
- * Builds the whole stack from a validated config. Charts depend on each other so that cdk8s
- * prefixes their files in apply order: 0000 namespaces and CRDs, 0001 operator, 0002 Falco,
- * 0003 collector, and 0004 the walkthrough's nginx Pod when `demo.enabled`.
+ * Builds the whole stack from a validated config. Entry points: `npm run synth` (scripts/synth.ts,
+ * validated, atomic dist/) and `npx cdk8s synth` (scripts/cdk8s-app.ts, as cdk8s.yaml says).
+ * Charts depend on each other so that cdk8s prefixes their files in apply order: 0000 namespaces
+ * and CRDs, 0001 operator, 0002 Falco, 0003 collector, and 0004 the walkthrough's nginx Pod when
+ * `demo.enabled`.
  */
 export function buildApp(config: Config, options: BuildOptions = {}): Stack {
   const app = new App({ outdir: options.outdir });
@@ -104,10 +105,4 @@ export function buildApp(config: Config, options: BuildOptions = {}): Stack {
   // Argo CD's dry run fails on a kind whose CRD is not installed yet; the CRD comes in wave 0.
   collector.collector.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'SkipDryRunOnMissingResource=true');
   return { app, base, operator, falco, secret, collector };
-}
-
-// `npx cdk8s synth` runs this file (cdk8s.yaml). `npm run synth` uses scripts/synth.ts instead,
-// which adds validation and replaces dist/ only when everything succeeded.
-if (require.main === module) {
-  buildApp(loadConfig(process.env.CONFIG || DEFAULT_CONFIG_FILE)).app.synth();
 }

@@ -69,8 +69,6 @@ function build() {
 if (!isFresh()) build();
 // No source maps (reading them costs ≈40 ms per start): stack traces point into the bundle, whose
 // code is the sources' own, unminified, under a `// lib/…/file.ts` comment per file.
-// The entry sees its own arguments only, as under `tsx <entry.ts> [args…]`. (Run bundles through this
-// script only: run as `node .cache/build/….js`, a bundle holding main.ts would also run its
-// `require.main === module` block.)
+// The entry sees its own arguments only, as under `tsx <entry.ts> [args…]`.
 process.argv = [process.argv[0], bundle, ...args];
 require(bundle);
