@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Config } from './lib/config/schema';
 import { NginxDemo } from './lib/demo/nginx-demo';
+import { SYNC_WAVE_ANNOTATION } from './lib/k8s/annotations';
 import { FalcoDaemonSet } from './lib/falco/falco-daemon-set';
 import { HoneycombSecret } from './lib/honeycomb/honeycomb-secret';
 import { FalcoCollector } from './lib/otel/falco-collector';
@@ -24,9 +25,6 @@ export interface Stack {
   readonly secret: HoneycombSecret;
   readonly collector: FalcoCollector;
 }
-
-/** Annotation that orders objects in an Argo CD sync; `npm run deploy` stages by it too. */
-export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
 /** Every object of the chart gets its apply position as sync wave (0 = namespaces and CRDs). */
 function annotateSyncWave(chart: Chart, wave: number): void {

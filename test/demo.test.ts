@@ -5,7 +5,7 @@ import { Chart, Testing } from 'cdk8s';
 import { findOne, synthStack, tempDir, testConfig } from './helpers';
 import { NginxDemo } from '../lib/demo/nginx-demo';
 import { EXPECTED_RULES, isAboutPod, parseAlerts, ruleChecklist } from '../lib/demo/falco-alerts';
-import { SYNC_WAVE_ANNOTATION } from '../main';
+import { SYNC_WAVE_ANNOTATION } from '../lib/k8s/annotations';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = process.env.FIXTURES_DIR ?? path.resolve(__dirname, '../../shared/fixtures');

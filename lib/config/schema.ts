@@ -1,17 +1,16 @@
 import { z } from 'zod';
+import { DNS_LABEL, HOST_PORT } from '../k8s/patterns';
 import { falcoListSchema, falcoMacroSchema, falcoRuleSchema } from '../falco/rules';
 
 // The cluster configuration (config/<cluster>.yaml). This schema is the single source of truth:
 // main.ts validates with it, and `npm run schema` publishes it as config/config.schema.json for
 // editors. Every message says what is accepted; the loader adds file, line, path and value.
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const dnsLabel = (what: string) =>
   z.string({ error: `expected a string (${what})` }).regex(DNS_LABEL, {
     error: `is not a DNS label; expected ${what}: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`,
   });
 
-const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):(?:[1-9][0-9]{0,4})$/;
 const K8S_VERSION = /^1\.(?:[1-9][0-9]?)\.(?:0|[1-9][0-9]*)$/;
 const SEMVER = /^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)$/;
 

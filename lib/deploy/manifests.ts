@@ -2,9 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { UserError } from '../errors';
-
-/** Annotation that orders objects (same constant as main.ts; not imported, to keep cdk8s out of deploy). */
-export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+import { SYNC_WAVE_ANNOTATION } from '../k8s/annotations';
 
 export interface KubeObject {
   apiVersion: string;

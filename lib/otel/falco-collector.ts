@@ -7,6 +7,7 @@ import {
 } from '../../imports/opentelemetry.io';
 import { FalcoDaemonSet } from '../falco/falco-daemon-set';
 import { HoneycombSecret } from '../honeycomb/honeycomb-secret';
+import { DNS_LABEL, HOST_PORT } from '../k8s/patterns';
 
 /** Honeycomb's OTLP gRPC endpoints per region. */
 export const HONEYCOMB_ENDPOINTS = {
@@ -51,8 +52,6 @@ export interface FalcoCollectorProps {
 const STORAGE_MOUNT = '/var/lib/otelcol/storage';
 const API_KEY_ENV = 'HONEYCOMB_API_KEY';
 const NODE_NAME_ENV = 'K8S_NODE_NAME';
-const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):[1-9][0-9]{0,4}$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // The API server names a DaemonSet's pods <name>-<5 random characters> and cuts <name> to 58
 // characters including the dash; past that the pods no longer start with the DaemonSet's name.
 const MAX_DAEMONSET_NAME = 57;
