@@ -87,9 +87,3 @@ export function validateManifestFolder(dir: string, props: ManifestValidatorProp
   const { files, problems } = readManifestFolder(dir);
   return [...problems, ...validateManifests(files, props)];
 }
-
-/** Throws a ManifestValidationError listing every problem of the objects in `dir`. */
-export function assertValidManifestFolder(dir: string, props: ManifestValidatorProps = {}): void {
-  const problems = validateManifestFolder(dir, props);
-  if (problems.length > 0) throw new ManifestValidationError(problems, props.kubernetesVersion ?? '1.28.0');
-}
