@@ -1,4 +1,5 @@
 import { ApiObject, App, Chart } from 'cdk8s';
+import { falcoDaemonSetProps, otelOperatorProps } from './lib/config/construct-props';
 import { Config } from './lib/config/schema';
 import { NginxDemo } from './lib/demo/nginx-demo';
 import { SYNC_WAVE_ANNOTATION } from './lib/k8s/annotations';
@@ -45,32 +46,10 @@ export function buildApp(config: Config, options: BuildOptions = {}): Stack {
   const base = new Chart(app, 'namespaces-crds');
 
   const operatorChart = new Chart(app, 'otel-operator');
-  const operator = new OtelOperator(operatorChart, 'operator', {
-    namespace: config.otel.namespace,
-    webhookCerts: config.otel.webhookCerts,
-    kubernetesVersion: config.kubernetesVersion,
-    namespaceScope: base,
-    chartsDir: options.chartsDir,
-  });
+  const operator = new OtelOperator(operatorChart, 'operator', { ...otelOperatorProps(config, options.chartsDir), namespaceScope: base });
 
   const falcoChart = new Chart(app, 'falco');
-  const falco = new FalcoDaemonSet(falcoChart, 'falco', {
-    namespace: config.falco.namespace,
-    driver: config.falco.driver,
-    leastPrivileged: config.falco.leastPrivileged,
-    rulesVersion: config.falco.rulesVersion,
-    followRulesUpdates: config.falco.followRulesUpdates,
-    rules: config.falco.rules,
-    macros: config.falco.macros,
-    lists: config.falco.lists,
-    disabledRules: config.falco.disabledRules,
-    disabledTags: config.falco.disabledTags,
-    resources: config.falco.resources,
-    tolerations: config.falco.tolerations,
-    kubernetesVersion: config.kubernetesVersion,
-    namespaceScope: base,
-    chartsDir: options.chartsDir,
-  });
+  const falco = new FalcoDaemonSet(falcoChart, 'falco', { ...falcoDaemonSetProps(config, options.chartsDir), namespaceScope: base });
 
   const collectorChart = new Chart(app, 'collector');
   const secret = new HoneycombSecret(collectorChart, 'honeycomb', {

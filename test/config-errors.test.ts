@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { envWith, fingerprint, previousOutput, runSynthCli, scratchDir, withEnv, writeConfig } from './synth-cli';
+import { envWith, fingerprint, previousOutput, runSynthCli, scratchDir, withEnvAsync, writeConfig } from './synth-cli';
 import { ConfigError, loadConfig } from '../lib/config/load-config';
 import { UserError } from '../lib/errors';
 import { synthesize } from '../lib/synth/synthesize';
@@ -19,12 +19,12 @@ interface Rejection {
 }
 
 /** Synthesizes `configFile` into a folder holding a previous output; expects a UserError and that folder untouched. */
-function rejected(configFile: string, env: Record<string, string | undefined> = {}): Rejection {
+async function rejected(configFile: string, env: Record<string, string | undefined> = {}): Promise<Rejection> {
   const outdir = previousOutput();
   const before = fingerprint(outdir);
   let error: unknown;
   try {
-    withEnv(env, () => synthesize({ configFile, outdir, secretsDir: scratchDir() }));
+    await withEnvAsync(env, () => synthesize({ configFile, outdir, secretsDir: scratchDir() }));
   } catch (err) {
     error = err;
   }
@@ -36,9 +36,9 @@ function rejected(configFile: string, env: Record<string, string | undefined> = 
 }
 
 /** A bad config: writes it, synthesizes it, and returns the one message after "file:line: path: ". */
-function configProblem(text: string, expected: { line: number; path: string }, env: Record<string, string | undefined> = {}): string {
+async function configProblem(text: string, expected: { line: number; path: string }, env: Record<string, string | undefined> = {}): Promise<string> {
   const file = writeConfig(text);
-  const { error, line } = rejected(file, env);
+  const { error, line } = await rejected(file, env);
   expect(error).toBeInstanceOf(ConfigError);
   const prefix = `${file}:${expected.line}: ${expected.path}: `;
   expect(line.slice(0, prefix.length)).toBe(prefix);
@@ -53,96 +53,96 @@ const rule = (fields: Record<string, string>) => [
 const NEW_RULE = { desc: 'A shell started in a web pod', condition: 'spawned_process and proc.name = bash', output: 'Shell (command=%proc.cmdline)', priority: 'WARNING' };
 
 describe('each bad config gives one message: file, line, field path, bad value, what is accepted', () => {
-  test('an unknown key (a typo) says what was meant and which keys are accepted', () => {
-    const message = configProblem(`${CLUSTER}honeycomb:\n  region: us\n  datset: falco\n`, { line: 5, path: 'honeycomb.datset' });
+  test('an unknown key (a typo) says what was meant and which keys are accepted', async () => {
+    const message = await configProblem(`${CLUSTER}honeycomb:\n  region: us\n  datset: falco\n`, { line: 5, path: 'honeycomb.datset' });
     expect(message).toBe('"datset" is not a known key (did you mean "dataset"?); expected one of: region, endpoint, dataset, apiKey');
   });
 
-  test('a typo in a top-level key gives one message, not also "cluster is missing"', () => {
-    const message = configProblem('clustr:\n  name: demo\n', { line: 1, path: 'clustr' });
+  test('a typo in a top-level key gives one message, not also "cluster is missing"', async () => {
+    const message = await configProblem('clustr:\n  name: demo\n', { line: 1, path: 'clustr' });
     expect(message).toContain('(did you mean "cluster"?)');
     expect(message).toContain('expected one of: cluster, kubernetesVersion, falco, otel, honeycomb, demo');
   });
 
-  test('a wrong type names the value, its type and the type expected', () => {
-    const message = configProblem(`${CLUSTER}falco:\n  leastPrivileged: "yes"\n`, { line: 4, path: 'falco.leastPrivileged' });
+  test('a wrong type names the value, its type and the type expected', async () => {
+    const message = await configProblem(`${CLUSTER}falco:\n  leastPrivileged: "yes"\n`, { line: 4, path: 'falco.leastPrivileged' });
     expect(message).toBe('"yes" is a string; expected true or false');
   });
 
-  test('a YAML syntax error names its line and column and shows the line', () => {
+  test('a YAML syntax error names its line and column and shows the line', async () => {
     const file = writeConfig(`${CLUSTER}honeycomb:\n\tregion: us\n`);
-    const { line } = rejected(file);
+    const { line } = await rejected(file);
     expect(line).toBe(`${file}:4:1: YAML syntax error: Tabs are not allowed as indentation (line 4: "\\tregion: us"); expected valid YAML`);
   });
 
-  test('a missing config file says how to name one', () => {
+  test('a missing config file says how to name one', async () => {
     const file = path.join(scratchDir(), 'missing.yaml');
-    const { error, line } = rejected(file);
+    const { error, line } = await rejected(file);
     expect(error).toBeInstanceOf(ConfigError);
     expect(line).toBe(`${file}: the config file does not exist; expected a YAML config file: pass --config <file> or set CONFIG (config/default.yaml is an example)`);
   });
 
-  test('cluster.name that is not a DNS label', () => {
-    const message = configProblem('cluster:\n  name: Prod_Cluster\n', { line: 2, path: 'cluster.name' });
+  test('cluster.name that is not a DNS label', async () => {
+    const message = await configProblem('cluster:\n  name: Prod_Cluster\n', { line: 2, path: 'cluster.name' });
     expect(message).toMatch(/^"Prod_Cluster" is not a DNS label; expected .*lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters$/);
   });
 
-  test('an empty honeycomb.dataset', () => {
-    const message = configProblem(`${CLUSTER}honeycomb:\n  dataset: ""\n`, { line: 4, path: 'honeycomb.dataset' });
+  test('an empty honeycomb.dataset', async () => {
+    const message = await configProblem(`${CLUSTER}honeycomb:\n  dataset: ""\n`, { line: 4, path: 'honeycomb.dataset' });
     expect(message).toBe('"" is empty; expected the name of a Honeycomb dataset');
   });
 
-  test('a honeycomb.dataset left without a value', () => {
-    const message = configProblem(`${CLUSTER}honeycomb:\n  dataset:\n`, { line: 4, path: 'honeycomb.dataset' });
+  test('a honeycomb.dataset left without a value', async () => {
+    const message = await configProblem(`${CLUSTER}honeycomb:\n  dataset:\n`, { line: 4, path: 'honeycomb.dataset' });
     expect(message).toBe('is empty; expected a non-empty string');
   });
 
-  test('honeycomb.region other than us or eu', () => {
-    const message = configProblem(`${CLUSTER}honeycomb:\n  region: de\n`, { line: 4, path: 'honeycomb.region' });
+  test('honeycomb.region other than us or eu', async () => {
+    const message = await configProblem(`${CLUSTER}honeycomb:\n  region: de\n`, { line: 4, path: 'honeycomb.region' });
     expect(message).toBe('"de" is not accepted; expected one of: us, eu');
   });
 
-  test('honeycomb.endpoint that is not host:port', () => {
-    const message = configProblem(`${CLUSTER}honeycomb:\n  endpoint: https://api.honeycomb.io\n`, { line: 4, path: 'honeycomb.endpoint' });
+  test('honeycomb.endpoint that is not host:port', async () => {
+    const message = await configProblem(`${CLUSTER}honeycomb:\n  endpoint: https://api.honeycomb.io\n`, { line: 4, path: 'honeycomb.endpoint' });
     expect(message).toBe('"https://api.honeycomb.io" is not host:port; expected a host name or [IPv6] and a port, such as "api.honeycomb.io:443"');
   });
 
   test.each([
     ['"v1.28"', '"v1.28" is not a Kubernetes version; expected MAJOR.MINOR.PATCH such as "1.28.0"'],
     ['1.28', '1.28 is a number; expected MAJOR.MINOR.PATCH such as "1.28.0" (a string)'],
-  ])('a malformed kubernetesVersion: %s', (value, expected) => {
-    expect(configProblem(`${CLUSTER}kubernetesVersion: ${value}\n`, { line: 3, path: 'kubernetesVersion' })).toBe(expected);
+  ])('a malformed kubernetesVersion: %s', async (value, expected) => {
+    expect(await configProblem(`${CLUSTER}kubernetesVersion: ${value}\n`, { line: 3, path: 'kubernetesVersion' })).toBe(expected);
   });
 
-  test('falco.driver outside auto, modern_ebpf, kmod', () => {
-    const message = configProblem(`${CLUSTER}falco:\n  driver: ebpf\n`, { line: 4, path: 'falco.driver' });
+  test('falco.driver outside auto, modern_ebpf, kmod', async () => {
+    const message = await configProblem(`${CLUSTER}falco:\n  driver: ebpf\n`, { line: 4, path: 'falco.driver' });
     expect(message).toBe('"ebpf" is not accepted; expected one of: auto, modern_ebpf, kmod');
   });
 
-  test.each(['condition', 'output', 'priority'])('a custom rule without %s: one message naming the rule and what a new rule needs', (missing) => {
+  test.each(['condition', 'output', 'priority'])('a custom rule without %s: one message naming the rule and what a new rule needs', async (missing) => {
     const fields = Object.fromEntries(Object.entries(NEW_RULE).filter(([k]) => k !== missing));
-    const message = configProblem(`${CLUSTER}falco:\n  rules:\n${rule(fields)}\n`, { line: 5, path: 'falco.rules.0' });
+    const message = await configProblem(`${CLUSTER}falco:\n  rules:\n${rule(fields)}\n`, { line: 5, path: 'falco.rules.0' });
     expect(message).toBe(`rule "Shell in web pod" has no ${missing}; expected desc, condition, output and priority in a new rule `
       + '(to change an existing rule instead, add override: with the keys to change)');
   });
 
-  test('a custom rule without condition, output and priority still gives one message', () => {
-    const message = configProblem(`${CLUSTER}falco:\n  rules:\n${rule({ desc: 'd' })}\n`, { line: 5, path: 'falco.rules.0' });
+  test('a custom rule without condition, output and priority still gives one message', async () => {
+    const message = await configProblem(`${CLUSTER}falco:\n  rules:\n${rule({ desc: 'd' })}\n`, { line: 5, path: 'falco.rules.0' });
     expect(message).toMatch(/^rule "Shell in web pod" has no condition, output and priority; expected desc, condition, output and priority/);
   });
 
-  test('a priority that Falco does not know', () => {
-    const message = configProblem(`${CLUSTER}falco:\n  rules:\n${rule({ ...NEW_RULE, priority: 'HIGH' })}\n`, { line: 9, path: 'falco.rules.0.priority' });
+  test('a priority that Falco does not know', async () => {
+    const message = await configProblem(`${CLUSTER}falco:\n  rules:\n${rule({ ...NEW_RULE, priority: 'HIGH' })}\n`, { line: 9, path: 'falco.rules.0.priority' });
     expect(message).toBe('"HIGH" is not a Falco priority; expected one of EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL, DEBUG (any case; INFO for INFORMATIONAL)');
   });
 
-  test('two custom rules with the same name', () => {
-    const message = configProblem(`${CLUSTER}falco:\n  rules:\n${rule(NEW_RULE)}\n${rule(NEW_RULE)}\n`, { line: 10, path: 'falco.rules.1.rule' });
+  test('two custom rules with the same name', async () => {
+    const message = await configProblem(`${CLUSTER}falco:\n  rules:\n${rule(NEW_RULE)}\n${rule(NEW_RULE)}\n`, { line: 10, path: 'falco.rules.1.rule' });
     expect(message).toBe('"Shell in web pod" is already the name of falco.rules.0 (line 5); expected a unique rule name (to change that rule instead, add override: with the keys to change)');
   });
 
-  test('falco.disabledRules naming a rule in neither the default ruleset nor the custom rules', () => {
-    const message = configProblem(`${CLUSTER}falco:\n  disabledRules:\n    - Terminal shell in containr\n`, { line: 5, path: 'falco.disabledRules.0' });
+  test('falco.disabledRules naming a rule in neither the default ruleset nor the custom rules', async () => {
+    const message = await configProblem(`${CLUSTER}falco:\n  disabledRules:\n    - Terminal shell in containr\n`, { line: 5, path: 'falco.disabledRules.0' });
     expect(message).toBe('"Terminal shell in containr" is not a rule of falco-rules 5.1.0 or of falco.rules (did you mean "Terminal shell in container"?); '
       + 'expected the name of one of the 25 rules of falco-rules 5.1.0 (lib/falco/default-ruleset.ts) or of a rule in falco.rules');
   });
@@ -152,29 +152,29 @@ describe('each bad config gives one message: file, line, field path, bad value, 
     expect(loadConfig(file).falco.disabledRules).toEqual(['Shell in web pod']);
   });
 
-  test('honeycomb.apiKey.source: env without HONEYCOMB_API_KEY', () => {
-    const message = configProblem(`${CLUSTER}honeycomb:\n  apiKey:\n    source: env\n`, { line: 5, path: 'honeycomb.apiKey.source' }, { HONEYCOMB_API_KEY: undefined });
+  test('honeycomb.apiKey.source: env without HONEYCOMB_API_KEY', async () => {
+    const message = await configProblem(`${CLUSTER}honeycomb:\n  apiKey:\n    source: env\n`, { line: 5, path: 'honeycomb.apiKey.source' }, { HONEYCOMB_API_KEY: undefined });
     expect(message).toBe('"env" needs the environment variable HONEYCOMB_API_KEY, which is not set; '
       + 'expected HONEYCOMB_API_KEY exported with the API key, or source: existing and the Secret created with kubectl');
   });
 
-  test('a kubernetesVersion without an API schema to validate against', () => {
-    const message = configProblem(`kubernetesVersion: 1.29.0\n${CLUSTER}`, { line: 1, path: 'kubernetesVersion' });
+  test('a kubernetesVersion without an API schema to validate against', async () => {
+    const message = await configProblem(`kubernetesVersion: 1.29.0\n${CLUSTER}`, { line: 1, path: 'kubernetesVersion' });
     expect(message).toMatch(/^"1\.29\.0" has no Kubernetes API schema here to validate the output against; expected 1\.28\.x/);
   });
 
-  test('otel.webhookCerts: helm, which would put a private key into the output', () => {
-    const message = configProblem(`${CLUSTER}otel:\n  webhookCerts: helm\n`, { line: 4, path: 'otel.webhookCerts' });
+  test('otel.webhookCerts: helm, which would put a private key into the output', async () => {
+    const message = await configProblem(`${CLUSTER}otel:\n  webhookCerts: helm\n`, { line: 4, path: 'otel.webhookCerts' });
     expect(message).toMatch(/^"helm" writes a new CA, certificate and private key into the output at every synth.*expected certgen \(default\) or cert-manager/);
   });
 
-  test('several bad inputs give one line each, in file order', () => {
+  test('several bad inputs give one line each, in file order', async () => {
     const file = writeConfig(`${CLUSTER}honeycomb:\n  region: de\n  datset: x\n`);
     const outdir = previousOutput();
     const before = fingerprint(outdir);
     let error: unknown;
     try {
-      synthesize({ configFile: file, outdir });
+      await synthesize({ configFile: file, outdir });
     } catch (err) {
       error = err;
     }
@@ -188,10 +188,10 @@ describe('each bad config gives one message: file, line, field path, bad value, 
 });
 
 describe('a bad environment gives one message that says how to fix it', () => {
-  test('CHARTS_DIR without the pinned chart', () => {
+  test('CHARTS_DIR without the pinned chart', async () => {
     const chartsDir = scratchDir('charts-');
     fs.writeFileSync(path.join(chartsDir, 'opentelemetry-operator-0.121.0.tgz'), 'an older chart');
-    const { line } = rejected(writeConfig(CLUSTER), { CHARTS_DIR: chartsDir });
+    const { line } = await rejected(writeConfig(CLUSTER), { CHARTS_DIR: chartsDir });
     expect(line).toBe(`CHARTS_DIR=${chartsDir} holds only opentelemetry-operator-0.121.0.tgz of chart opentelemetry-operator; `
       + `expected the pinned chart opentelemetry-operator 0.122.0 at ${chartsDir}/opentelemetry-operator-0.122.0.tgz: `
       + `fetch it with \`helm pull opentelemetry-operator --repo https://open-telemetry.github.io/opentelemetry-helm-charts --version 0.122.0 -d ${chartsDir}\`, `
@@ -210,9 +210,9 @@ describe('a bad environment gives one message that says how to fix it', () => {
     ['a file that is not executable', () => { const f = fakeHelm('exit 0'); fs.chmodSync(f, 0o644); return f; }, 'is not executable'],
     ['a program that fails', (): string => fakeHelm('echo "boom" >&2; exit 3'), (bin: string) => `does not run as helm (\`${bin} version\` failed: boom)`],
     ['helm v3', (): string => fakeHelm('echo v3.14.0'), (bin: string) => `is not helm v4 (\`${bin} version\` printed "v3.14.0")`],
-  ] as Array<[string, () => string, string | ((bin: string) => string)]>)('no usable helm: HELM_BIN is %s', (_, makeBin, problem) => {
+  ] as Array<[string, () => string, string | ((bin: string) => string)]>)('no usable helm: HELM_BIN is %s', async (_, makeBin, problem) => {
     const bin = makeBin();
-    const { line } = rejected(writeConfig(CLUSTER), { HELM_BIN: bin });
+    const { line } = await rejected(writeConfig(CLUSTER), { HELM_BIN: bin });
     expect(line).toBe(`HELM_BIN=${bin} ${typeof problem === 'string' ? problem : problem(bin)}; ${HELM_FIX}`);
   });
 });

@@ -5,7 +5,7 @@ import { App, Chart, Yaml } from 'cdk8s';
 const CDK8S_YAML = require(require.resolve('yaml', { paths: [path.dirname(require.resolve('cdk8s'))] }));
 import { _child_process } from 'cdk8s/lib/_child_process';
 import { fileDigests, tempDir } from './helpers';
-import { withEnv } from './synth-cli';
+import { withEnv, withEnvAsync } from './synth-cli';
 import { HelmRelease, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from '../lib/helm/helm-release';
 import { loadRenderedManifest } from '../lib/helm/load-rendered';
 import { FALCO_CHART } from '../lib/helm/pinned';
@@ -25,7 +25,7 @@ interface Recorded { result: any; helmOutputs: string[]; cdk8sLoads: string[] }
  * Runs `fn` recording what helm printed (through cdk8s's spawnSync seam; renders served by the test
  * suite's cache are not seen) and what cdk8s's Yaml.load returned (as JSON) when it was called.
  */
-function recording(fn: () => any): Recorded {
+async function recording(fn: () => any): Promise<Recorded> {
   const helmOutputs: string[] = [];
   const cdk8sLoads: string[] = [];
   const spawn = _child_process.spawnSync;
@@ -41,7 +41,7 @@ function recording(fn: () => any): Recorded {
     return objects;
   };
   try {
-    return { result: fn(), helmOutputs, cdk8sLoads };
+    return { result: await fn(), helmOutputs, cdk8sLoads };
   } finally {
     _child_process.spawnSync = spawn;
     Yaml.load = cdk8sLoad;
@@ -49,23 +49,29 @@ function recording(fn: () => any): Recorded {
 }
 
 /** Synthesizes `configFile` with `env` set, returning the output's file digests. */
-function synthDigest(configFile: string, env: Record<string, string | undefined> = {}): Record<string, string> {
+async function synthDigest(configFile: string, env: Record<string, string | undefined> = {}): Promise<Record<string, string>> {
   const outdir = path.join(tempDir(), 'dist');
-  withEnv(env, () => synthesize({ configFile, outdir, secretsDir: tempDir() }));
+  await withEnvAsync(env, () => synthesize({ configFile, outdir, secretsDir: tempDir() }));
   return fileDigests(outdir);
 }
 
-describe('the default config: byte-identical to the plain cdk8s path (Helm with its own Yaml.load, no render cache)', () => {
+describe('the default config: npm run synth\'s path gives the bytes of the plain cdk8s path (Helm with its own Yaml.load and Yaml.save, no render cache)', () => {
   const configFile = path.join(ROOT, 'config', 'default.yaml');
-  const plain = recording(() => synthDigest(configFile, { [PLAIN_CDK8S_ENV]: '1' }));
-  const fast = recording(() => synthDigest(configFile));
+  let plain: Recorded;
+  let fast: Recorded;
+  beforeAll(async () => {
+    plain = await recording(() => synthDigest(configFile, { [PLAIN_CDK8S_ENV]: '1' }));
+    // As `npm run synth` runs: both charts rendered ahead, loaded in-process, written with js-yaml.
+    fast = await recording(() => synthDigest(configFile, { [RENDER_CACHE_ENV]: undefined }));
+  });
 
   test('the same files, byte for byte', () => {
     expect(Object.keys(plain.result).length).toBeGreaterThanOrEqual(4);
     expect(fast.result).toEqual(plain.result);
   });
 
-  test('both pinned charts were read in-process, with the objects (and key order) cdk8s\'s Yaml.load gave', () => {
+  test('both pinned charts were rendered ahead and read in-process, with the objects (and key order) cdk8s\'s Yaml.load gave', () => {
+    expect(fast.helmOutputs).toEqual([]); // served from the renders started ahead (lib/helm/chart-renders.ts)
     expect(fast.cdk8sLoads).toEqual([]);
     expect(plain.helmOutputs).toHaveLength(2);
     expect(plain.cdk8sLoads).toHaveLength(2);
@@ -94,10 +100,10 @@ describe('in-process load of the rendered charts', () => {
       .filter((o: any) => o !== undefined && o !== null && !(Array.isArray(o) && o.length === 0) && !(typeof o === 'object' && Object.keys(o).length === 0));
   }
 
-  test('a variant config (other namespaces, driver, rules, cert-manager, demo): read in-process, as cdk8s reads it', () => {
+  test('a variant config (other namespaces, driver, rules, cert-manager, demo): read in-process, as cdk8s reads it', async () => {
     const configFile = path.join(tempDir(), 'variant.yaml');
     fs.writeFileSync(configFile, VARIANT);
-    const { helmOutputs, cdk8sLoads } = recording(() => withEnv({ [RENDER_CACHE_ENV]: undefined }, () => buildApp(loadConfig(configFile), { outdir: tempDir(), secretsDir: tempDir() })));
+    const { helmOutputs, cdk8sLoads } = await recording(() => withEnv({ [RENDER_CACHE_ENV]: undefined }, () => buildApp(loadConfig(configFile), { outdir: tempDir(), secretsDir: tempDir() })));
     expect(cdk8sLoads).toEqual([]);
     expect(helmOutputs).toHaveLength(2);
     for (const text of helmOutputs) expect(JSON.stringify(loadRenderedManifest(text))).toBe(JSON.stringify(cdk8sParse(text)));

@@ -41,8 +41,12 @@ describe('npm run synth:all: one folder per cluster', () => {
     'prod-eu': `cluster:\n  name: prod-eu\nhoneycomb:\n  region: eu\nfalco:\n${RULE('Netcat in prod-eu')}\n`,
   });
   const outdir = path.join(tempDir(), 'dist');
-  const result = synthesizeAll({ configDir, outdir, secretsDir: tempDir() });
-  const objects = objectsIn(outdir);
+  let result: Awaited<ReturnType<typeof synthesizeAll>>;
+  let objects: Record<string, any[]>;
+  beforeAll(async () => {
+    result = await synthesizeAll({ configDir, outdir, secretsDir: tempDir() });
+    objects = objectsIn(outdir);
+  });
 
   test('writes dist/<cluster>/ with the four charts for each config, in apply order', () => {
     const charts = ['0000-namespaces-crds.k8s.yaml', '0001-otel-operator.k8s.yaml', '0002-falco.k8s.yaml', '0003-collector.k8s.yaml'];
@@ -64,35 +68,35 @@ describe('npm run synth:all: one folder per cluster', () => {
     }
   });
 
-  test('deterministic: a second run writes the same bytes', () => {
+  test('deterministic: a second run writes the same bytes', async () => {
     const again = path.join(tempDir(), 'dist');
-    synthesizeAll({ configDir, outdir: again, secretsDir: tempDir() });
+    await synthesizeAll({ configDir, outdir: again, secretsDir: tempDir() });
     expect(fileDigests(again)).toEqual(fileDigests(outdir));
   });
 
-  test('atomic: one bad cluster config leaves every cluster folder untouched', () => {
+  test('atomic: one bad cluster config leaves every cluster folder untouched', async () => {
     const before = fileDigests(outdir);
     const broken = writeConfigs({
       'prod-us': `cluster:\n  name: prod-us\n`,
       'prod-eu': `cluster:\n  name: prod-eu\nhoneycomb:\n  region: mars\n`,
     });
-    expect(() => synthesizeAll({ configDir: broken, outdir, secretsDir: tempDir() })).toThrow(/prod-eu\.yaml:4: honeycomb\.region: "mars"/);
+    await expect(synthesizeAll({ configDir: broken, outdir, secretsDir: tempDir() })).rejects.toThrow(/prod-eu\.yaml:4: honeycomb\.region: "mars"/);
     expect(fileDigests(outdir)).toEqual(before);
     expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
   });
 
-  test('a config whose cluster.name differs from its file name is refused', () => {
+  test('a config whose cluster.name differs from its file name is refused', async () => {
     const mismatched = writeConfigs({ a: 'cluster:\n  name: a\n', b: 'cluster:\n  name: production\n' });
-    expect(() => synthesizeAll({ configDir: mismatched, outdir: path.join(tempDir(), 'dist') }))
-      .toThrow(/b\.yaml: cluster\.name: "production" differs from the file name; expected "b"/);
+    await expect(synthesizeAll({ configDir: mismatched, outdir: path.join(tempDir(), 'dist') }))
+      .rejects.toThrow(/b\.yaml: cluster\.name: "production" differs from the file name; expected "b"/);
   });
 });
 
 describe('a single-cluster repository keeps the flat dist/', () => {
-  test('one config writes the charts directly into dist/', () => {
+  test('one config writes the charts directly into dist/', async () => {
     const configDir = writeConfigs({ default: 'cluster:\n  name: demo\n' });
     const outdir = path.join(tempDir(), 'dist');
-    synthesizeAll({ configDir, outdir, secretsDir: tempDir() });
+    await synthesizeAll({ configDir, outdir, secretsDir: tempDir() });
     expect(fs.readdirSync(outdir).sort()).toEqual(['0000-namespaces-crds.k8s.yaml', '0001-otel-operator.k8s.yaml', '0002-falco.k8s.yaml', '0003-collector.k8s.yaml']);
   });
 });

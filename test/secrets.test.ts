@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { tempDir } from './helpers';
+import { withEnvAsync } from './synth-cli';
 import { synthesize } from '../lib/synth/synthesize';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -21,14 +22,7 @@ describe('no secret material under dist/', () => {
   fs.writeFileSync(configFile, 'cluster:\n  name: secret-test\nhoneycomb:\n  apiKey:\n    source: env\n');
   const outdir = path.join(work, 'dist');
   const secretsDir = path.join(work, 'secrets');
-  const saved = process.env.HONEYCOMB_API_KEY;
-  process.env.HONEYCOMB_API_KEY = SENTINEL;
-  try {
-    synthesize({ configFile, outdir, secretsDir });
-  } finally {
-    if (saved === undefined) delete process.env.HONEYCOMB_API_KEY;
-    else process.env.HONEYCOMB_API_KEY = saved;
-  }
+  beforeAll(() => withEnvAsync({ HONEYCOMB_API_KEY: SENTINEL }, () => synthesize({ configFile, outdir, secretsDir })));
   const base64 = Buffer.from(SENTINEL).toString('base64');
 
   test('neither the API key (plain or base64) nor any private key or certificate is in dist/', () => {

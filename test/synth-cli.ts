@@ -80,15 +80,33 @@ export function envWith(extra: Record<string, string>, without: string[] = []): 
 
 /** Runs `fn` with process.env changed as given (undefined deletes), then restores it. */
 export function withEnv<T>(changes: Record<string, string | undefined>, fn: () => T): T {
-  const saved = { ...process.env };
+  const restore = changeEnv(changes);
   try {
-    for (const [name, value] of Object.entries(changes)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
     return fn();
   } finally {
+    restore();
+  }
+}
+
+/** withEnv for an async `fn`: process.env is restored once its promise settled. */
+export async function withEnvAsync<T>(changes: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const restore = changeEnv(changes);
+  try {
+    return await fn();
+  } finally {
+    restore();
+  }
+}
+
+/** Changes process.env; returns the function that puts it back. */
+function changeEnv(changes: Record<string, string | undefined>): () => void {
+  const saved = { ...process.env };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  return () => {
     for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
     Object.assign(process.env, saved);
-  }
+  };
 }

@@ -22,8 +22,8 @@ const validator = new ManifestValidator({ kubernetesVersion: '1.28.0' });
 let objects: any[] = [];
 let crds: any[] = [];
 
-beforeAll(() => {
-  synthesize({ configFile: path.join(ROOT, 'config', 'default.yaml'), outdir, secretsDir: tempDir() });
+beforeAll(async () => {
+  await synthesize({ configFile: path.join(ROOT, 'config', 'default.yaml'), outdir, secretsDir: tempDir() });
   const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).sort();
   objects = files.flatMap((f) => loadAll(fs.readFileSync(path.join(outdir, f), 'utf8')) as any[]);
   crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
@@ -175,7 +175,7 @@ describe('broken objects are rejected with object, field path and reason', () =>
 describe('synthesize (what `npm run synth` runs)', () => {
   // A broken DaemonSet, as a bug in a construct or a chart would emit it. scripts/synth.ts turns
   // the UserError into "synth failed: …" lines and exit code 1.
-  test('with a broken object throws the problems and leaves the output byte-identical', () => {
+  test('with a broken object throws the problems and leaves the output byte-identical', async () => {
     const dist = previousOutput();
     const before = fingerprint(dist);
     const toJson = ApiObject.prototype.toJson;
@@ -186,7 +186,7 @@ describe('synthesize (what `npm run synth` runs)', () => {
     });
     let error: unknown;
     try {
-      synthesize({ configFile: path.join(ROOT, 'config', 'default.yaml'), outdir: dist, secretsDir: tempDir() });
+      await synthesize({ configFile: path.join(ROOT, 'config', 'default.yaml'), outdir: dist, secretsDir: tempDir() });
     } catch (err) {
       error = err;
     } finally {

@@ -2,10 +2,10 @@ import { createHash } from 'crypto';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse, stringify } from 'yaml';
-import { DEFAULT_RULES_REPOSITORY, DEFAULT_RULES_VERSION } from './default-ruleset';
+import { DEFAULT_RULES_VERSION } from './default-ruleset';
+import { CUSTOM_RULES_FILE, falcoRelease, falcoRulesRefs, falcoTolerations } from './falco-release';
 import { FalcoList, FalcoMacro, FalcoRule, falcoListSchema, falcoMacroSchema, falcoRuleSchema, RuleSelection, rulesFileEntries } from './rules';
 import { HelmRelease } from '../helm/helm-release';
-import { FALCO_CHART } from '../helm/pinned';
 import { ensureNamespace } from '../k8s/ensure-namespace';
 
 /** How Falco gets kernel events. */
@@ -93,14 +93,7 @@ export interface FalcoDaemonSetProps {
   readonly chartsDir?: string;
 }
 
-/** The tolerations in the chart's values.yaml (falco 9.1.0): Falco runs on control-plane nodes too. */
-export const CHART_TOLERATIONS: readonly Toleration[] = [
-  { effect: 'NoSchedule', key: 'node-role.kubernetes.io/master' },
-  { effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane' },
-];
-
-/** The file under /etc/falco/rules.d that holds custom rules. */
-export const CUSTOM_RULES_FILE = 'custom-rules.yaml';
+export { CHART_TOLERATIONS, CUSTOM_RULES_FILE } from './falco-release';
 
 /** Volumes of the chart's pod template that carry falco.yaml and the custom rules. */
 const FALCO_YAML_VOLUME = 'falco-yaml';
@@ -147,24 +140,16 @@ export class FalcoDaemonSet extends Construct {
     const rulesVersion = props.rulesVersion ?? DEFAULT_RULES_VERSION;
     validateProps(props, driver, rulesVersion);
 
-    this.namespace = props.namespace ?? 'falco';
-    this.releaseName = props.releaseName ?? 'falco';
-    this.tolerations = [...CHART_TOLERATIONS, ...(props.tolerations ?? [])];
-    this.rulesRef = `${DEFAULT_RULES_REPOSITORY}:${rulesVersion}`;
-    // The exact version never moves; following makes sense only for the major tag.
-    this.followedRulesRef = props.followRulesUpdates ? `${DEFAULT_RULES_REPOSITORY}:${rulesVersion.split('.')[0]}` : undefined;
+    const release = falcoRelease(props);
+    this.namespace = release.namespace;
+    this.releaseName = release.releaseName;
+    this.tolerations = falcoTolerations(props);
+    const refs = falcoRulesRefs(props);
+    this.rulesRef = refs.rulesRef;
+    this.followedRulesRef = refs.followedRulesRef;
 
     ensureNamespace(props.namespaceScope ?? this, this.namespace);
-
-    this.release = new HelmRelease(this, 'release', {
-      chart: FALCO_CHART,
-      releaseName: this.releaseName,
-      namespace: this.namespace,
-      kubernetesVersion: props.kubernetesVersion,
-      helmExecutable: props.helmExecutable,
-      chartsDir: props.chartsDir,
-      values: this.chartValues(props, driver),
-    });
+    this.release = new HelmRelease(this, 'release', release);
 
     props.lists?.forEach((l) => this.addList(l));
     props.macros?.forEach((m) => this.addMacro(m));
@@ -223,27 +208,6 @@ export class FalcoDaemonSet extends Construct {
     const header = '# Custom rules of this cluster (config falco.rules, macros, lists), rendered by FalcoDaemonSet.\n';
     // An empty sequence is a valid rules file: Falco's reader loops over no items.
     return header + (entries.length > 0 ? stringify(entries, { lineWidth: 0 }) : '[]\n');
-  }
-
-  private chartValues(props: FalcoDaemonSetProps, driver: FalcoDriver): Record<string, unknown> {
-    return {
-      tty: true,
-      falco: { json_output: true },
-      driver: { kind: driver, modernEbpf: { leastPrivileged: props.leastPrivileged ?? false } },
-      tolerations: this.tolerations,
-      // Placeholder: it makes the chart mount /etc/falco/rules.d; the content comes at synth time.
-      customRules: { [CUSTOM_RULES_FILE]: '[]' },
-      falcoctl: {
-        artifact: { follow: { enabled: this.followedRulesRef !== undefined } },
-        config: {
-          artifact: {
-            // The chart appends its container plugin to these refs.
-            install: { refs: [this.rulesRef] },
-            follow: { refs: this.followedRulesRef ? [this.followedRulesRef] : [] },
-          },
-        },
-      },
-    };
   }
 
   /** The chart's only DaemonSet. */

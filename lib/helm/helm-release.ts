@@ -5,6 +5,7 @@ import * as path from 'path';
 import { ApiObject, Helm, Yaml } from 'cdk8s';
 import { _child_process } from 'cdk8s/lib/_child_process';
 import { Construct } from 'constructs';
+import { helmFlags, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from './chart-renders';
 import { loadRenderedManifest } from './load-rendered';
 import { chartLocation, PinnedChart, resolveHelm } from './pinned';
 import { UserError } from '../errors';
@@ -52,7 +53,7 @@ export class HelmRelease extends Construct {
         namespace: props.namespace,
         values: props.values,
         helmExecutable,
-        helmFlags: ['--kube-version', props.kubernetesVersion ?? '1.28.0'],
+        helmFlags: helmFlags(props),
       }))));
     } catch (err) {
       const reason = (err as Error).message.trim() || 'helm exited non-zero without a message';
@@ -114,11 +115,7 @@ function inPrivateTmpdir<T>(fn: () => T): T {
   }
 }
 
-/**
- * Set to 1, charts are rendered and loaded exactly as cdk8s's Helm does it, without the two
- * shortcuts below; test/helm-load.test.ts compares both paths byte for byte.
- */
-export const PLAIN_CDK8S_ENV = 'HELM_RELEASE_PLAIN_CDK8S';
+export { PLAIN_CDK8S_ENV };
 
 /**
  * Runs `fn` (which constructs a Helm) with cdk8s's Yaml.load replaced by an in-process js-yaml load
@@ -136,8 +133,7 @@ function withFastLoad<T>(fn: () => T): T {
   }
 }
 
-/** Folder of `helm template` outputs shared by a test run (test/global-setup.ts sets it); unset outside tests. */
-export const RENDER_CACHE_ENV = 'HELM_RENDER_CACHE';
+export { RENDER_CACHE_ENV };
 
 /**
  * loadRenderedManifest(text); in test runs (RENDER_CACHE_ENV) kept in that folder as JSON by the

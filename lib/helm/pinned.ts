@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import pins from './pins.json';
@@ -25,14 +25,20 @@ export const HELM_MAJOR = HELM_VERSION.split('.')[0];
 // `helm version` costs a process; every chart asks for helm, so each binary is checked once.
 const checkedHelm = new Set<string>();
 
+/** The helm binary charts are rendered with, unchecked: HELM_BIN if set, else the pinned one. */
+export function helmBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HELM_BIN || PINNED_HELM_PATH;
+}
+
 /**
  * The helm binary to render charts with: HELM_BIN if set, else the pinned one. Throws a UserError
  * that says how to fix it when the binary is missing, does not run, or is not helm v4.
  */
 export function resolveHelm(env: NodeJS.ProcessEnv = process.env): string {
-  const bin = env.HELM_BIN || PINNED_HELM_PATH;
+  const bin = helmBinary(env);
   if (checkedHelm.has(bin)) return bin;
-  const problem = helmProblem(bin);
+  const problem = accessProblem(bin)
+    ?? versionProblem(bin, spawnSync(bin, VERSION_ARGS, { encoding: 'utf8', timeout: 30_000 }));
   if (problem) {
     const what = env.HELM_BIN ? `HELM_BIN=${env.HELM_BIN}` : `the pinned helm ${HELM_VERSION} (${bin})`;
     const fix = env.HELM_BIN
@@ -44,14 +50,37 @@ export function resolveHelm(env: NodeJS.ProcessEnv = process.env): string {
   return bin;
 }
 
-/** Why `bin` is no usable helm, or undefined when it is one. */
-function helmProblem(bin: string): string | undefined {
+/**
+ * resolveHelm's check of `bin`, without blocking, so that it runs beside other work (the chart
+ * renders of lib/helm/chart-renders.ts). Once it passed, resolveHelm(bin) returns at once;
+ * otherwise resolveHelm runs it again and throws its message.
+ */
+export function checkHelmInBackground(bin: string): Promise<void> {
+  if (checkedHelm.has(bin) || accessProblem(bin)) return Promise.resolve();
+  return new Promise((resolve) => {
+    execFile(bin, VERSION_ARGS, { encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
+      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      const spawnError = error && typeof error.code !== 'number' ? error : undefined;
+      if (!versionProblem(bin, { error: spawnError, status, stdout, stderr })) checkedHelm.add(bin);
+      resolve();
+    });
+  });
+}
+
+const VERSION_ARGS = ['version', '--template', '{{.Version}}'];
+
+/** Why `bin` cannot be run, or undefined. */
+function accessProblem(bin: string): string | undefined {
   try {
     fs.accessSync(bin, fs.constants.X_OK);
+    return undefined;
   } catch {
     return fs.existsSync(bin) ? 'is not executable' : 'does not exist';
   }
-  const run = spawnSync(bin, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', timeout: 30_000 });
+}
+
+/** Why the run of `<bin> version` shows no usable helm, or undefined when it shows one. */
+function versionProblem(bin: string, run: { error?: Error; status: number | null; stdout: string; stderr: string }): string | undefined {
   if (run.error || run.status !== 0) {
     const reason = run.error?.message ?? (run.stderr.trim().split('\n')[0] || `exit code ${run.status}`);
     return `does not run as helm (\`${bin} version\` failed: ${reason})`;

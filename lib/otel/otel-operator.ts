@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { collectorImageRepository, otelOperatorRelease, webhookCertMode } from './otel-operator-release';
 import { WebhookCertJobs } from './webhook-cert-jobs';
 import { HelmRelease } from '../helm/helm-release';
 import { OTEL_OPERATOR_CHART } from '../helm/pinned';
@@ -50,30 +51,15 @@ export class OtelOperator extends Construct {
 
   constructor(scope: Construct, id: string, props: OtelOperatorProps = {}) {
     super(scope, id);
-    this.namespace = props.namespace ?? 'otel';
-    this.releaseName = props.releaseName ?? 'opentelemetry-operator';
-    this.webhookCerts = props.webhookCerts ?? 'certgen';
-    const repository = props.collectorImageRepository ?? 'otel/opentelemetry-collector-k8s';
-    this.collectorImage = `${repository}:${OTEL_OPERATOR_CHART.appVersion}`;
+    const release = otelOperatorRelease(props);
+    this.namespace = release.namespace;
+    this.releaseName = release.releaseName;
+    this.webhookCerts = webhookCertMode(props);
+    this.collectorImage = `${collectorImageRepository(props)}:${OTEL_OPERATOR_CHART.appVersion}`;
 
     const namespaceScope = props.namespaceScope ?? this;
     ensureNamespace(namespaceScope, this.namespace);
-
-    this.release = new HelmRelease(this, 'release', {
-      chart: OTEL_OPERATOR_CHART,
-      releaseName: this.releaseName,
-      namespace: this.namespace,
-      kubernetesVersion: props.kubernetesVersion,
-      helmExecutable: props.helmExecutable,
-      chartsDir: props.chartsDir,
-      values: {
-        manager: { collectorImage: { repository, tag: OTEL_OPERATOR_CHART.appVersion } },
-        admissionWebhooks: {
-          certManager: { enabled: this.webhookCerts === 'cert-manager' },
-          autoGenerateCert: { enabled: this.webhookCerts === 'helm' },
-        },
-      },
-    });
+    this.release = new HelmRelease(this, 'release', release);
 
     this.crds = this.release.apiObjects
       .filter((o) => o.kind === 'CustomResourceDefinition')

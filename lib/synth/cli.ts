@@ -4,9 +4,9 @@ import { UserError } from '../errors';
  * Runs a synth command: prints its summary, or one stderr line per problem (each starting with
  * "synth failed: ") and exits 1. `usage` lists the accepted options for argument errors.
  */
-export function runCli(usage: string, command: () => { summary: string }): void {
+export async function runCli(usage: string, command: () => Promise<{ summary: string }>): Promise<void> {
   try {
-    console.log(command().summary);
+    console.log((await command()).summary);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`synth failed: ${(err as Error).message}; ${usage}`);

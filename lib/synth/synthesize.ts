@@ -1,10 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildApp } from '../../main';
+import { chartReleases } from '../config/construct-props';
 import { ConfigError, loadConfig } from '../config/load-config';
 import { Config } from '../config/schema';
 import { UserError } from '../errors';
-import { ManifestFile, ManifestValidationError, readManifestFolder, validateManifests } from '../validate/validate-manifests';
+import { ChartRenders, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from '../helm/chart-renders';
+import { kubernetesSchema } from '../validate/kubernetes-schema';
+import type { SynthesisResult } from './synthesize-cluster';
+
+// Loads without cdk8s and the constructs: each cluster's charts start rendering first, and those
+// modules load while helm runs (renderAhead).
 
 export interface SynthesizeOptions {
   /** Config file to read. */
@@ -24,22 +29,18 @@ export interface SynthesizeAllOptions {
   readonly secretsDir?: string;
 }
 
-export interface SynthesisResult {
-  /** Files written, relative to the output folder, in apply order. */
-  readonly files: string[];
-  /** Number of objects per kind. */
-  readonly kinds: Record<string, number>;
-  /** Human-readable summary. */
-  readonly summary: string;
-}
+export type { SynthesisResult } from './synthesize-cluster';
 
 /**
  * One config → `outdir`, atomically: the output is synthesized and validated in a staging folder
  * that replaces `outdir` only when everything succeeded; on any error `outdir` is untouched.
  */
-export function synthesize(options: SynthesizeOptions): SynthesisResult {
+export async function synthesize(options: SynthesizeOptions): Promise<SynthesisResult> {
   const config = loadConfig(options.configFile);
-  return inStaging(options.outdir, (staging) => [synthesizeCluster(config, staging, options.secretsDir)]);
+  return inStaging(options.outdir, async (staging) => {
+    const { renders, build } = await renderAhead(config);
+    return [build.synthesizeCluster(config, { root: staging, secretsDir: options.secretsDir, renders })];
+  });
 }
 
 /**
@@ -47,16 +48,36 @@ export function synthesize(options: SynthesizeOptions): SynthesisResult {
  * synthesize(): all clusters are replaced together or not at all. A folder with a single config
  * keeps the flat layout.
  */
-export function synthesizeAll(options: SynthesizeAllOptions): SynthesisResult {
+export async function synthesizeAll(options: SynthesizeAllOptions): Promise<SynthesisResult> {
   const configs = clusterConfigs(options.configDir);
   if (configs.length === 1) return synthesize({ configFile: configs[0].file, outdir: options.outdir, secretsDir: options.secretsDir });
   const secretsDir = options.secretsDir ?? 'secrets';
   // Every config is checked before anything is rendered, so all config errors show at once.
   const loaded = collectErrors(configs.map(({ cluster, file }) => () => ({ cluster, config: loadClusterConfig(file, cluster) })));
-  return inStaging(options.outdir, (staging) => loaded.map(({ cluster, config }) => {
-    fs.mkdirSync(path.join(staging, cluster));
-    return synthesizeCluster(config, staging, path.join(secretsDir, cluster), cluster);
-  }));
+  return inStaging(options.outdir, async (staging) => {
+    const results: SynthesisResult[] = [];
+    for (const { cluster, config } of loaded) {
+      fs.mkdirSync(path.join(staging, cluster));
+      const { renders, build } = await renderAhead(config);
+      results.push(build.synthesizeCluster(config, { root: staging, cluster, secretsDir: path.join(secretsDir, cluster), renders }));
+    }
+    return results;
+  });
+}
+
+/**
+ * Starts rendering the cluster's charts (lib/helm/chart-renders.ts) and, while helm runs, loads
+ * what comes next: cdk8s and the constructs (lib/synth/synthesize-cluster.ts and what it imports)
+ * and the Kubernetes API schema the output is validated against. With the test suite's render
+ * cache (RENDER_CACHE_ENV) renders come from that instead; with PLAIN_CDK8S_ENV, cdk8s runs helm.
+ */
+async function renderAhead(config: Config): Promise<{ renders?: ChartRenders; build: typeof import('./synthesize-cluster') }> {
+  const ahead = !process.env[RENDER_CACHE_ENV] && process.env[PLAIN_CDK8S_ENV] !== '1';
+  const renders = ahead ? ChartRenders.start(chartReleases(config)) : undefined;
+  const build = await import('./synthesize-cluster');
+  kubernetesSchema(config.kubernetesVersion);
+  await renders?.finished();
+  return { renders, build };
 }
 
 /** The cluster configs of a folder: every *.yaml, by name. */
@@ -96,22 +117,8 @@ function collectErrors<T>(steps: Array<() => T>): T[] {
   return results;
 }
 
-/**
- * Synthesizes and validates one cluster into `<root>/<cluster>` (or `root` itself without a
- * cluster), which must exist and be empty.
- */
-function synthesizeCluster(config: Config, root: string, secretsDir?: string, cluster?: string): SynthesisResult {
-  const dir = cluster === undefined ? root : path.join(root, cluster);
-  buildApp(config, { outdir: dir, secretsDir }).app.synth();
-  const { files, problems } = readManifestFolder(dir);
-  const named = files.map((f) => ({ ...f, file: cluster === undefined ? f.file : path.join(cluster, f.file) }));
-  problems.push(...validateManifests(named, { kubernetesVersion: config.kubernetesVersion }));
-  if (problems.length > 0) throw new ManifestValidationError(problems, config.kubernetesVersion);
-  return summarize(named);
-}
-
 /** Runs `produce` on a fresh staging folder beside `outdir`, then swaps it in; removes it on error. */
-function inStaging(outdir: string, produce: (staging: string) => SynthesisResult[]): SynthesisResult {
+async function inStaging(outdir: string, produce: (staging: string) => Promise<SynthesisResult[]>): Promise<SynthesisResult> {
   const target = path.resolve(outdir);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   // Beside the target, so the final rename stays on one filesystem.
@@ -120,7 +127,7 @@ function inStaging(outdir: string, produce: (staging: string) => SynthesisResult
     fs.chmodSync(staging, 0o755);
     // cdk8s sorts object keys unless this is set; output must not depend on the environment.
     delete process.env.CDK8S_DISABLE_SORT;
-    const results = produce(staging);
+    const results = await produce(staging);
     replaceFolder(staging, target);
     return merge(results, displayPath(target));
   } catch (err) {
@@ -141,13 +148,6 @@ function replaceFolder(staging: string, target: string): void {
     throw err;
   }
   fs.rmSync(old, { recursive: true, force: true });
-}
-
-function summarize(files: ManifestFile[]): SynthesisResult {
-  const kinds: Record<string, number> = {};
-  for (const object of files.flatMap((f) => f.objects)) kinds[object.kind] = (kinds[object.kind] ?? 0) + 1;
-  const lines = files.map((f) => `  ${f.file}  ${f.objects.length} objects`);
-  return { files: files.map((f) => f.file), kinds, summary: lines.join('\n') };
 }
 
 function merge(results: SynthesisResult[], shownAs: string): SynthesisResult {
