@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
 import { findOne, snapshotView, tempDir, testConfig } from './helpers';
 import { chartLocation, OTEL_OPERATOR_CHART, resolveHelm } from '../lib/helm/pinned';
 import { OtelOperator, OtelOperatorProps } from '../lib/otel/otel-operator';
@@ -346,7 +346,7 @@ describe('compared with the manual steps (bare helm template)', () => {
       '--set', 'admissionWebhooks.autoGenerateCert.enabled=true'];
     if (location.repo) args.push('--repo', location.repo, '--version', location.version!);
     const out = execFileSync(resolveHelm(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    return parseAllDocuments(out).map((d) => d.toJSON()).filter(Boolean);
+    return loadAll(out).filter(Boolean) as any[];
   }
 
   const manual = helmTemplate();

@@ -9,6 +9,7 @@ import { helmFlags, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from './chart-renders';
 import { loadRenderedManifest } from './load-rendered';
 import { chartLocation, PinnedChart, resolveHelm } from './pinned';
 import { UserError } from '../errors';
+import { StaticApiObject } from '../k8s/static-api-object';
 
 export interface HelmReleaseProps {
   /** The pinned chart to render. */
@@ -84,6 +85,16 @@ export class HelmRelease extends Construct {
     for (const o of this.apiObjects.filter(predicate)) {
       this.helm.node.tryRemoveChild(o.node.id);
     }
+  }
+
+  /**
+   * Moves a rendered object, unchanged, to `scope` (CRDs to a chart applied first, say), as a
+   * StaticApiObject: its JSON is built once here, and cheaply at every later toJson().
+   */
+  public moveObject(object: ApiObject, scope: Construct): ApiObject {
+    const json = object.toJson();
+    this.helm.node.tryRemoveChild(object.node.id);
+    return new StaticApiObject(scope, `${this.node.id}-${object.node.id}`, json);
   }
 
   /**

@@ -63,7 +63,7 @@ export class OtelOperator extends Construct {
 
     this.crds = this.release.apiObjects
       .filter((o) => o.kind === 'CustomResourceDefinition')
-      .map((crd) => this.release.replaceObject(crd, (json) => json, namespaceScope));
+      .map((crd) => this.release.moveObject(crd, namespaceScope));
 
     if (this.webhookCerts === 'certgen') {
       this.dropCertPlaceholders();
