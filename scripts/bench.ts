@@ -1,12 +1,13 @@
 // `npm run bench [-- --runs N] [-- --memory self]`: how far `npm run synth` is from its floor, rendering the two pinned
 // charts with `helm template`. After one warm-up of each, every round times, one after the other:
 //   floor   both `helm template` runs, one after the other, with the exact arguments and values
-//           the app uses (recorded from an in-process build of the default config);
+//           the app uses (the commands synth starts, lib/helm/chart-renders.ts, for the default config);
 //   synth   `npm run synth -- --outdir <temp>` end to end (same work as `npm run synth`, but dist/
 //           stays untouched), and its peak memory: GNU time's %M where /usr/bin/time is GNU time,
 //           else (or with --memory self) the synth process's own process.resourceUsage().maxRSS;
 //   direct  the same synth without npm (`node scripts/run-ts.cjs scripts/synth.ts`), to show npm's share;
-//   phases  where the time of one synth process goes (startup, helm, load, write, validate).
+//   phases  where the time of one synth process goes, step by step as lib/synth/synthesize.ts
+//           takes them (helm runs from renderStart until helmDone, beside load and schema).
 // Prints medians, min and max and the ratio synth/floor (of the medians), and writes all of it as
 // JSON to .cache/bench/latest.json (and a dated copy) so that CI or a reviewer can compare runs.
 import { spawnSync, SpawnSyncReturns } from 'child_process';
@@ -14,12 +15,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { _child_process } from 'cdk8s/lib/_child_process';
-import { buildApp } from '../main';
+import { chartReleases } from '../lib/config/construct-props';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config/load-config';
+import { ChartRenders, helmTemplateCommand, RENDER_CACHE_ENV } from '../lib/helm/chart-renders';
 import { HELM_VERSION, resolveHelm } from '../lib/helm/pinned';
-import { RENDER_CACHE_ENV } from '../lib/helm/helm-release';
-import { readManifestFolder, validateManifests } from '../lib/validate/validate-manifests';
+import { kubernetesSchema } from '../lib/validate/kubernetes-schema';
+import { validateManifests } from '../lib/validate/validate-manifests';
 
 // npm runs scripts in the package's folder.
 const ROOT = process.cwd();
@@ -49,56 +50,46 @@ function timed(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-/**
- * The `helm template` commands of a synth of the default config, as Helm runs them, with each
- * values file (which cdk8s writes to a temporary folder and HelmRelease removes) copied to `dir`.
- */
-function recordHelmCommands(dir: string, chartsDir: string | undefined): Array<{ command: string; args: string[] }> {
-  const commands: Array<{ command: string; args: string[] }> = [];
-  const spawn = _child_process.spawnSync;
-  _child_process.spawnSync = ((command: string, args: string[], options: object) => {
-    const copied = args.map((arg, i) => {
-      if (args[i - 1] !== '-f') return arg;
-      const file = path.join(dir, `values-${commands.length}.yaml`);
-      fs.copyFileSync(arg, file);
-      return file;
-    });
-    commands.push({ command, args: copied });
-    return spawn(command, args, options);
-  }) as typeof spawn;
-  try {
-    buildApp(loadConfig(DEFAULT_CONFIG_FILE), { outdir: path.join(dir, 'out'), secretsDir: path.join(dir, 'secrets'), chartsDir });
-  } finally {
-    _child_process.spawnSync = spawn;
-  }
-  return commands;
+/** The `helm template` commands synth starts for the default config, with their values files in `dir`. */
+function helmCommands(dir: string): Array<{ command: string; args: string[] }> {
+  return chartReleases(loadConfig(DEFAULT_CONFIG_FILE)).map((release, i) => {
+    const valuesFile = path.join(dir, `values-${i}.yaml`);
+    const { command, args, valuesText } = helmTemplateCommand(release, valuesFile);
+    if (valuesText !== undefined) fs.writeFileSync(valuesFile, valuesText);
+    return { command, args: [...args] };
+  });
 }
 
 /**
- * Run as a child (`--phases <outdir>`): one synth of the default config, as synthesize() does it,
- * timing each step; prints the times (seconds) as JSON.
+ * Run as a child (`--phases <outdir>`): one synth of the default config, step by step as
+ * lib/synth/synthesize.ts takes them, timing each; prints the times (seconds) as JSON. The modules
+ * that synth loads while helm runs are not loaded by this script before.
  */
-function phases(outdir: string): void {
-  const startup = performance.now() / 1000; // node start, freshness check, loading the bundle and its modules
-  let helm = 0;
-  const spawn = _child_process.spawnSync;
-  _child_process.spawnSync = ((...args: Parameters<typeof spawn>) => {
-    let result: ReturnType<typeof spawn>;
-    helm += timed(() => { result = spawn(...args); });
-    return result!;
-  }) as typeof spawn;
-  let config!: ReturnType<typeof loadConfig>;
-  let app!: ReturnType<typeof buildApp>['app'];
-  let files!: ReturnType<typeof readManifestFolder>['files'];
-  const t = {
-    startup,
-    config: timed(() => { config = loadConfig(DEFAULT_CONFIG_FILE); }),
-    build: timed(() => { app = buildApp(config, { outdir, secretsDir: path.join(outdir, '..', 'secrets') }).app; }),
-    write: timed(() => app.synth()),
-    readBack: timed(() => { files = readManifestFolder(outdir).files; }),
-    validate: timed(() => { validateManifests(files, { kubernetesVersion: config.kubernetesVersion }); }),
-  };
-  console.log(JSON.stringify({ ...t, helm, loadAndConstructs: t.build - helm, total: performance.now() / 1000 }));
+async function phases(outdir: string): Promise<void> {
+  const now = () => performance.now() / 1000;
+  const t: Record<string, number> = { startup: now() }; // node start, freshness check, loading the bundle
+  let mark = now();
+  const step = (name: string) => { t[name] = now() - mark; mark = now(); };
+  const config = loadConfig(DEFAULT_CONFIG_FILE);
+  step('config');
+  const helmStart = now();
+  const renders = ChartRenders.start(chartReleases(config));
+  step('renderStart');
+  const { buildApp } = await import('../main');
+  const { writeApp } = await import('../lib/synth/write-app');
+  step('load');
+  kubernetesSchema(config.kubernetesVersion);
+  step('schema');
+  await renders.finished();
+  t.helm = now() - helmStart;
+  step('helmWait');
+  const { app } = renders.serve(() => buildApp(config, { outdir, secretsDir: path.join(outdir, '..', 'secrets') }));
+  step('build');
+  const files = writeApp(app);
+  step('write');
+  validateManifests(files, { kubernetesVersion: config.kubernetesVersion });
+  step('validate');
+  console.log(JSON.stringify({ ...t, total: now() }));
 }
 
 function hasGnuTime(): boolean {
@@ -106,7 +97,7 @@ function hasGnuTime(): boolean {
   return run.status === 0 && /GNU/.test(`${run.stdout}${run.stderr}`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, memory: { type: 'string', default: 'auto' }, phases: { type: 'string' } } });
   if (values.phases) return phases(values.phases);
   if (!fs.existsSync(path.join(ROOT, 'scripts', 'run-ts.cjs'))) throw new Error('run from the repository folder: npm run bench');
@@ -120,7 +111,7 @@ function main(): void {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   try {
     const helmBin = resolveHelm();
-    const commands = recordHelmCommands(work, process.env.CHARTS_DIR);
+    const commands = helmCommands(work);
     if (commands.length !== 2) throw new Error(`expected 2 helm renders, the app ran ${commands.length}`);
     const outdir = path.join(work, 'dist');
     // --memory self: the synth's own maxRSS even where GNU time exists (what CI without it reports).
@@ -141,7 +132,9 @@ function main(): void {
     };
     const direct = () => timed(() => check(spawnSync(process.execPath, ['scripts/run-ts.cjs', 'scripts/synth.ts', '--outdir', outdir], { cwd: ROOT, env }), 'synth without npm'));
     const phaseRun = () => {
-      const run = spawnSync(process.execPath, ['scripts/run-ts.cjs', 'scripts/bench.ts', '--phases', path.join(work, 'phases', String(Date.now()))], { cwd: ROOT, env });
+      const phaseDir = path.join(work, 'phases', String(Date.now()));
+      fs.mkdirSync(phaseDir, { recursive: true });
+      const run = spawnSync(process.execPath, ['scripts/run-ts.cjs', 'scripts/bench.ts', '--phases', phaseDir], { cwd: ROOT, env });
       check(run, 'phase run');
       return JSON.parse(run.stdout.toString()) as Record<string, number>;
     };
@@ -206,4 +199,7 @@ function main(): void {
   }
 }
 
-main();
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -6,6 +6,7 @@ import { findOne, synthStack, tempDir, testConfig } from './helpers';
 import { NginxDemo } from '../lib/demo/nginx-demo';
 import { EXPECTED_RULES, isAboutPod, parseAlerts, ruleChecklist } from '../lib/demo/falco-alerts';
 import { SYNC_WAVE_ANNOTATION } from '../lib/k8s/annotations';
+import { writeApp } from '../lib/synth/write-app';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = process.env.FIXTURES_DIR ?? path.resolve(__dirname, '../../shared/fixtures');
@@ -49,7 +50,7 @@ describe('demo.enabled', () => {
     expect(pod.spec.containers[0].image).toBe('nginx:latest');
     expect(pod.metadata.annotations[SYNC_WAVE_ANNOTATION]).toBe('4');
 
-    app.synth();
+    writeApp(app);
     const files = fs.readdirSync(app.outdir).sort();
     expect(files[files.length - 1]).toBe('0004-demo.k8s.yaml');
     expect(fs.readFileSync(path.join(app.outdir, '0004-demo.k8s.yaml'), 'utf8')).toMatch(/^kind: Pod$/m);

@@ -6,7 +6,8 @@ const CDK8S_YAML = require(require.resolve('yaml', { paths: [path.dirname(requir
 import { _child_process } from 'cdk8s/lib/_child_process';
 import { fileDigests, tempDir } from './helpers';
 import { withEnv, withEnvAsync } from './synth-cli';
-import { HelmRelease, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from '../lib/helm/helm-release';
+import { helmTemplateCommand } from '../lib/helm/chart-renders';
+import { fillRenderCache, HelmRelease, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV, VALUES_PLACEHOLDER } from '../lib/helm/helm-release';
 import { loadRenderedManifest } from '../lib/helm/load-rendered';
 import { FALCO_CHART } from '../lib/helm/pinned';
 import { synthesize } from '../lib/synth/synthesize';
@@ -19,15 +20,17 @@ import { loadConfig } from '../lib/config/load-config';
 
 const ROOT = path.resolve(__dirname, '..');
 
-interface Recorded { result: any; helmOutputs: string[]; cdk8sLoads: string[] }
+interface Recorded { result: any; helmOutputs: string[]; cdk8sLoads: string[]; cdk8sLoadTexts: string[] }
 
 /**
  * Runs `fn` recording what helm printed (through cdk8s's spawnSync seam; renders served by the test
- * suite's cache are not seen) and what cdk8s's Yaml.load returned (as JSON) when it was called.
+ * suite's cache or ahead are not seen) and, when cdk8s's Yaml.load was called, the text it read and
+ * what it returned (as JSON).
  */
 async function recording(fn: () => any): Promise<Recorded> {
   const helmOutputs: string[] = [];
   const cdk8sLoads: string[] = [];
+  const cdk8sLoadTexts: string[] = [];
   const spawn = _child_process.spawnSync;
   const cdk8sLoad = Yaml.load;
   _child_process.spawnSync = ((...args: Parameters<typeof spawn>) => {
@@ -37,11 +40,12 @@ async function recording(fn: () => any): Promise<Recorded> {
   }) as typeof spawn;
   Yaml.load = (file: string) => {
     const objects = cdk8sLoad.call(Yaml, file);
+    cdk8sLoadTexts.push(fs.readFileSync(file, 'utf8'));
     cdk8sLoads.push(JSON.stringify(objects));
     return objects;
   };
   try {
-    return { result: await fn(), helmOutputs, cdk8sLoads };
+    return { result: await fn(), helmOutputs, cdk8sLoads, cdk8sLoadTexts };
   } finally {
     _child_process.spawnSync = spawn;
     Yaml.load = cdk8sLoad;
@@ -55,7 +59,7 @@ async function synthDigest(configFile: string, env: Record<string, string | unde
   return fileDigests(outdir);
 }
 
-describe('the default config: npm run synth\'s path gives the bytes of the plain cdk8s path (Helm with its own Yaml.load and Yaml.save, no render cache)', () => {
+describe('the default config: npm run synth\'s path gives the bytes of the plain cdk8s path (Helm with its own Yaml.load and Yaml.save)', () => {
   const configFile = path.join(ROOT, 'config', 'default.yaml');
   let plain: Recorded;
   let fast: Recorded;
@@ -73,9 +77,8 @@ describe('the default config: npm run synth\'s path gives the bytes of the plain
   test('both pinned charts were rendered ahead and read in-process, with the objects (and key order) cdk8s\'s Yaml.load gave', () => {
     expect(fast.helmOutputs).toEqual([]); // served from the renders started ahead (lib/helm/chart-renders.ts)
     expect(fast.cdk8sLoads).toEqual([]);
-    expect(plain.helmOutputs).toHaveLength(2);
     expect(plain.cdk8sLoads).toHaveLength(2);
-    expect(plain.helmOutputs.map((text) => JSON.stringify(loadRenderedManifest(text)))).toEqual(plain.cdk8sLoads);
+    expect(plain.cdk8sLoadTexts.map((text) => JSON.stringify(loadRenderedManifest(text)))).toEqual(plain.cdk8sLoads);
   });
 });
 
@@ -188,6 +191,19 @@ describe('render cache of the test suite', () => {
     const values = [render(helm.bin, cache), render(helm.bin, cache), render(helm.bin, cache)];
     expect(new Set(values).size).toBe(3);
     expect(helm.runs()).toBe(3);
+  });
+
+  test('fillRenderCache (test/global-setup.ts): two renders at once, then served from the first use; never when they differ', async () => {
+    for (const random of [false, true]) {
+      const cache = tempDir();
+      const helm = stubHelm(random);
+      const release = { chart: FALCO_CHART, releaseName: 'x', namespace: 'x', helmExecutable: helm.bin, values: { a: 1 } };
+      await fillRenderCache(cache, [helmTemplateCommand(release, VALUES_PLACEHOLDER)]);
+      expect(helm.runs()).toBe(2);
+      const served = render(helm.bin, cache, { a: 1 });
+      expect(helm.runs()).toBe(random ? 3 : 2);
+      if (!random) expect(served).toBe('fixed');
+    }
   });
 
   test('without the cache variable, nothing is cached', () => {

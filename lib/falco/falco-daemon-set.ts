@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { parse, stringify } from 'yaml';
+import { load } from 'js-yaml';
+import { stringify } from 'yaml';
 import { DEFAULT_RULES_VERSION } from './default-ruleset';
 import { CUSTOM_RULES_FILE, falcoRelease, falcoRulesRefs, falcoTolerations } from './falco-release';
 import { FalcoList, FalcoMacro, FalcoRule, falcoListSchema, falcoMacroSchema, falcoRuleSchema, RuleSelection, rulesFileEntries } from './rules';
@@ -225,7 +226,7 @@ export class FalcoDaemonSet extends Construct {
   private produceFalcoYamlAtSynth(daemonSet: ApiObject): { configMap: ApiObject; data: () => Record<string, string> } {
     const chartConfigMap = this.release.findObject('ConfigMap', configMapOfVolume(daemonSet, FALCO_YAML_VOLUME));
     const chartText: string = chartConfigMap.toJson().data['falco.yaml'];
-    if ('rules' in (parse(chartText) ?? {})) {
+    if ('rules' in ((load(chartText) as object | null) ?? {})) {
       throw new Error('FalcoDaemonSet: the chart\'s falco.yaml has a rules: key already; use disableRule()/disableTag() instead of falco.rules chart values');
     }
     const data = () => ({ 'falco.yaml': this.selection.length === 0 ? chartText : `${chartText}\n${renderSelection(this.selection)}` });

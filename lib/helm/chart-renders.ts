@@ -11,9 +11,10 @@ import { chartLocation, checkHelmInBackground, helmBinary } from './pinned';
 export const RENDER_CACHE_ENV = 'HELM_RENDER_CACHE';
 
 /**
- * Set to 1, charts are rendered and loaded exactly as cdk8s's Helm does it, without the shortcuts
- * of lib/helm/helm-release.ts and of this file, and files are written by cdk8s's Yaml.save
- * (lib/synth/write-app.ts); test/helm-load.test.ts compares both paths byte for byte.
+ * Set to 1, charts are rendered by cdk8s's Helm and loaded by its Yaml.load, without the renders
+ * ahead of this file and the in-process load of lib/helm/helm-release.ts, and files are written by
+ * cdk8s's Yaml.save (lib/synth/write-app.ts); test/helm-load.test.ts compares both paths byte for
+ * byte. (In tests, helm's output may still come from the suite's render cache: the same bytes.)
  */
 export const PLAIN_CDK8S_ENV = 'HELM_RELEASE_PLAIN_CDK8S';
 

@@ -1,3 +1,4 @@
+import { execFile } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -5,7 +6,7 @@ import * as path from 'path';
 import { ApiObject, Helm, Yaml } from 'cdk8s';
 import { _child_process } from 'cdk8s/lib/_child_process';
 import { Construct } from 'constructs';
-import { helmFlags, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from './chart-renders';
+import { helmFlags, HelmTemplateCommand, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from './chart-renders';
 import { loadRenderedManifest } from './load-rendered';
 import { chartLocation, PinnedChart, resolveHelm } from './pinned';
 import { UserError } from '../errors';
@@ -40,6 +41,8 @@ export class HelmRelease extends Construct {
   public readonly helm: Helm;
   public readonly releaseName: string;
   public readonly namespace: string;
+  /** The document each rendered object was made from, where this construct loaded them (not under PLAIN_CDK8S_ENV). */
+  private readonly documents = new Map<ApiObject, any>();
 
   constructor(scope: Construct, id: string, props: HelmReleaseProps) {
     super(scope, id);
@@ -47,8 +50,9 @@ export class HelmRelease extends Construct {
     this.namespace = props.namespace;
     const location = chartLocation(props.chart, props.chartsDir);
     const helmExecutable = props.helmExecutable ?? resolveHelm();
+    let loaded: any[] | undefined;
     try {
-      this.helm = inPrivateTmpdir(() => withFastLoad(() => withRenderCache(() => new Helm(this, 'chart', {
+      this.helm = inPrivateTmpdir(() => withFastLoad((documents) => { loaded = documents; }, () => withRenderCache(() => new Helm(this, 'chart', {
         ...location,
         releaseName: props.releaseName,
         namespace: props.namespace,
@@ -61,6 +65,8 @@ export class HelmRelease extends Construct {
       const offline = location.repo ? ' To render offline, set CHARTS_DIR to a folder holding the packaged chart.' : '';
       throw new UserError(`helm template of chart ${props.chart.name} ${props.chart.version} failed (helm: ${helmExecutable}): ${reason}.${offline} Check that helm runs (\`${helmExecutable} version\`) or set HELM_BIN.`);
     }
+    // Include makes one ApiObject per document, in order.
+    if (loaded?.length === this.apiObjects.length) this.apiObjects.forEach((o, i) => this.documents.set(o, loaded![i]));
     // Test hooks are Pods that `helm test` runs by hand; applied by kubectl they would run once and linger.
     this.removeObjects((o) => /\btest(-success)?\b/.test(o.metadata.toJson().annotations?.['helm.sh/hook'] ?? ''));
   }
@@ -88,11 +94,14 @@ export class HelmRelease extends Construct {
   }
 
   /**
-   * Moves a rendered object, unchanged, to `scope` (CRDs to a chart applied first, say), as a
-   * StaticApiObject: its JSON is built once here, and cheaply at every later toJson().
+   * Moves a rendered object, as helm printed it and with its metadata, to `scope` (CRDs to a chart
+   * applied first, say), as a StaticApiObject: its JSON is sorted once and cheap at every
+   * toJson(). Move an object before changing it otherwise (JSON patches are not carried over).
    */
   public moveObject(object: ApiObject, scope: Construct): ApiObject {
-    const json = object.toJson();
+    // From the document where there is one: without resolving its 780 kB (the operator's CRDs) first.
+    const document = this.documents.get(object);
+    const json = document ? { ...document, metadata: object.metadata.toJson() } : object.toJson();
     this.helm.node.tryRemoveChild(object.node.id);
     return new StaticApiObject(scope, `${this.node.id}-${object.node.id}`, json);
   }
@@ -130,13 +139,19 @@ export { PLAIN_CDK8S_ENV };
 
 /**
  * Runs `fn` (which constructs a Helm) with cdk8s's Yaml.load replaced by an in-process js-yaml load
- * of the rendered file (lib/helm/load-rendered.ts says why), then puts Yaml.load back. Where that
- * loader is not sure to give what cdk8s would, cdk8s's own Yaml.load does the work.
+ * of the rendered file (lib/helm/load-rendered.ts says why), handing the documents to `onLoad`, then
+ * puts Yaml.load back. Where that loader is not sure to give what cdk8s would, cdk8s's own
+ * Yaml.load does the work.
  */
-function withFastLoad<T>(fn: () => T): T {
+function withFastLoad<T>(onLoad: (documents: any[]) => void, fn: () => T): T {
   if (process.env[PLAIN_CDK8S_ENV] === '1') return fn();
   const cdk8sLoad = Yaml.load;
-  Yaml.load = (file: string) => loadManifest(fs.readFileSync(file, 'utf8')) ?? cdk8sLoad.call(Yaml, file);
+  Yaml.load = (file: string) => {
+    const documents = loadManifest(fs.readFileSync(file, 'utf8'));
+    if (!documents) return cdk8sLoad.call(Yaml, file);
+    onLoad(documents);
+    return documents;
+  };
   try {
     return fn();
   } finally {
@@ -170,7 +185,7 @@ function loadManifest(text: string): any[] | undefined {
  */
 function withRenderCache<T>(fn: () => T): T {
   const dir = process.env[RENDER_CACHE_ENV];
-  if (!dir || process.env[PLAIN_CDK8S_ENV] === '1') return fn();
+  if (!dir) return fn();
   const spawnSync = _child_process.spawnSync;
   _child_process.spawnSync = ((command: string, args: readonly string[], options: object) => {
     const key = renderKey(command, args);
@@ -192,6 +207,40 @@ function withRenderCache<T>(fn: () => T): T {
   } finally {
     _child_process.spawnSync = spawnSync;
   }
+}
+
+/**
+ * Test runs: puts `helm template` runs into the render cache folder `dir` as withRenderCache leaves
+ * them after two uses (each rendered twice, at once, and compared), so that test files are served
+ * from their first use instead of each rendering them while the cache fills (test/global-setup.ts).
+ */
+export async function fillRenderCache(dir: string, commands: readonly HelmTemplateCommand[]): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'render-cache-'));
+  try {
+    await Promise.all(commands.map(async (command, i) => {
+      const valuesFile = path.join(work, `values-${i}.yaml`);
+      const args = command.args.map((arg) => (arg === VALUES_PLACEHOLDER ? valuesFile : arg));
+      if (command.valuesText !== undefined) fs.writeFileSync(valuesFile, command.valuesText);
+      const key = renderKey(command.command, args);
+      if (!key) return;
+      const [first, second] = await Promise.all([render(command.command, args), render(command.command, args)]);
+      if (first === undefined || second === undefined) return;
+      writeAtomically(path.join(dir, `${key}.yaml`), first);
+      writeAtomically(path.join(dir, `${key}.${first.equals(second) ? 'same' : 'differs'}`), '');
+    }));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The values-file argument of the commands given to fillRenderCache(). */
+export const VALUES_PLACEHOLDER = '<values>';
+
+/** helm's output, or undefined when it failed. */
+function render(command: string, args: readonly string[]): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    execFile(command, args, { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout));
+  });
 }
 
 /** Test files run in parallel processes: a file is complete once it has its name. */
