@@ -93,48 +93,14 @@ describe('Falco alert parsing', () => {
 // the fixture as `kubectl logs` would: the kubelet API returns the log lines' content, without the CRI
 // prefix `<time> <stream> <P|F> ` that the runtime writes to /var/log/pods (P = partial line, joined
 // with the next). What a real cluster does with the exec (tty, Falco's detection) is not tested here.
-const STUB = String.raw`#!/usr/bin/env node
-const fs = require('fs');
-const argv = process.argv.slice(2);
-fs.appendFileSync(process.env.STUB_CALLS, JSON.stringify({ argv, stdinTTY: Boolean(process.stdin.isTTY) }) + '\n');
-const args = argv[0] === '--context' ? argv.slice(2) : argv;
-const has = (...xs) => xs.every((x) => args.includes(x));
-const NODE = 'k8-worker-1';
-const notFound = (pod) => { console.error('Error from server (NotFound): pods "' + pod + '" not found'); process.exit(1); };
-if (args[0] === 'wait' && has('--for=condition=Ready', '-n', 'default')) {
-  if (!args.includes('pod/nginx')) notFound(args.find((a) => a.startsWith('pod/')).slice(4));
-  console.log('pod/nginx condition met');
-} else if (args[0] === 'get' && args[1] === 'pod' && has('-o', 'jsonpath={.spec.nodeName}')) {
-  if (args[2] !== 'nginx') notFound(args[2]);
-  process.stdout.write(NODE);
-} else if (args[0] === 'get' && args[1] === 'pods' && has('-n', 'falco', '-l', '--field-selector')) {
-  const selector = args[args.indexOf('-l') + 1];
-  const field = args[args.indexOf('--field-selector') + 1];
-  if (selector.includes('app.kubernetes.io/name=falco') && field === 'spec.nodeName=' + NODE && process.env.STUB_NO_FALCO !== '1') {
-    process.stdout.write('falco-7xk2p');
-  }
-} else if (args[0] === 'exec') {
-  console.log('grep: bin: Is a directory');
-} else if (args[0] === 'logs' && has('falco-7xk2p', '-c', 'falco')) {
-  let content = '';
-  for (const line of fs.readFileSync(process.env.STUB_FIXTURE, 'utf8').split('\n').filter(Boolean)) {
-    const m = /^(\S+) (stdout|stderr) ([PF]) (.*)$/.exec(line);
-    if (!m) { console.error('stub: not a CRI log line: ' + line); process.exit(98); }
-    content += m[4] + (m[3] === 'F' ? '\n' : '');
-  }
-  const drop = process.env.STUB_DROP_RULE;
-  process.stdout.write(content.split('\n').filter((l) => !drop || !l.includes('"rule":"' + drop + '"')).join('\n'));
-} else {
-  console.error('stub kubectl: unexpected call: ' + argv.join(' '));
-  process.exit(99);
-}
-`;
+const STUB = path.join(__dirname, 'stubs', 'demo-kubectl');
 
 interface Run { status: number | null; output: string; calls: { argv: string[]; stdinTTY: boolean }[] }
 
 function stubDir(): string {
   const dir = tempDir('demo-trigger-stub-');
-  fs.writeFileSync(path.join(dir, 'kubectl'), STUB, { mode: 0o755 });
+  fs.copyFileSync(STUB, path.join(dir, 'kubectl'));
+  fs.chmodSync(path.join(dir, 'kubectl'), 0o755);
   return dir;
 }
 
