@@ -39,13 +39,15 @@ describe('StaticApiObject', () => {
     }
   });
 
-  test('metadata added after construction shows; a changed result does not change the next', () => {
-    const { fixed } = both({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } });
+  test('metadata added after construction shows; the body is frozen, so no caller changes the next result', () => {
+    const { fixed } = both({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b', list: [{ x: 1 }] } });
     fixed.metadata.addLabel('added', Lazy.any({ produce: () => 'later' }) as any);
     const first = fixed.toJson();
     expect(first.metadata.labels).toEqual({ added: 'later' });
-    first.data.a = 'changed';
-    expect(fixed.toJson().data).toEqual({ a: 'b' });
+    expect(() => { first.data.a = 'changed'; }).toThrow(TypeError);
+    expect(() => { first.data.list[0].x = 2; }).toThrow(TypeError);
+    first.metadata.name = 'renamed'; // metadata is built afresh each time
+    expect(fixed.toJson()).toMatchObject({ metadata: { name: 'c' }, data: { a: 'b', list: [{ x: 1 }] } });
   });
 
   test('a body that is not plain JSON (a Lazy value) is refused with the object\'s path', () => {

@@ -13,8 +13,9 @@ export interface ApiObjectJson {
  * An ApiObject whose body (all but apiVersion, kind and metadata) is plain JSON fixed at
  * construction, such as a CRD copied from a chart. ApiObject.toJson() resolves and sorts every
  * value at every call, which for the operator's 780 kB of CRDs is most of the object work of a
- * synth; here the body is sorted once and copied. Metadata (labels and annotations added later)
- * resolves as on any ApiObject; JSON patches apply to apiVersion, kind and metadata only.
+ * synth; here the body is sorted once, frozen, and shared by every toJson() result: change a copy
+ * of it. Metadata (labels and annotations added later) resolves as on any ApiObject; JSON patches
+ * apply to apiVersion, kind and metadata only.
  */
 export class StaticApiObject extends ApiObject {
   private readonly body: Record<string, unknown>;
@@ -29,8 +30,8 @@ export class StaticApiObject extends ApiObject {
   public toJson(): any {
     // Sorted as ApiObject sorts: unless CDK8S_DISABLE_SORT is set.
     const sortKeys = !process.env.CDK8S_DISABLE_SORT;
-    if (!this.sanitized.has(sortKeys)) this.sanitized.set(sortKeys, sanitize(this.body, sortKeys, this.node.path));
-    return { ...super.toJson(), ...copy(this.sanitized.get(sortKeys)) };
+    if (!this.sanitized.has(sortKeys)) this.sanitized.set(sortKeys, deepFreeze(sanitize(this.body, sortKeys, this.node.path)));
+    return { ...super.toJson(), ...this.sanitized.get(sortKeys) };
   }
 }
 
@@ -49,11 +50,11 @@ function sanitize(value: any, sortKeys: boolean, path: string): any {
   return result;
 }
 
-/** A deep copy of plain JSON, so that callers may change what toJson() returned. */
-function copy(value: any): any {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(copy);
-  const result: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) result[key] = copy(value[key]);
-  return result;
+/** `value`, with every object and array in it frozen. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
 }
