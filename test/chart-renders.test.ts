@@ -75,15 +75,13 @@ describe('ChartRenders', () => {
   });
 
   test('a render of another command (other values) is not served: the constructs render their own', async () => {
-    const [operator] = chartReleases(config);
-    const other = { ...operator, values: { ...operator.values, manager: { collectorImage: { repository: 'example.com/other', tag: '1' } } } };
-    const renders = ChartRenders.start([other]);
+    const [, falco] = chartReleases(config);
+    const renders = ChartRenders.start([{ ...falco, values: { ...falco.values, falco: { json_output: false } } }]);
     await renders.finished();
-    const { operator: built } = renders.serve(build);
-    const args: string[] = built.release.findObject('Deployment', 'opentelemetry-operator').toJson().spec.template.spec.containers[0].args;
-    expect(args).toContain(`--collector-image=${built.collectorImage}`);
-    expect(args.join(' ')).not.toContain('example.com/other');
+    const { falco: built } = renders.serve(build);
+    expect(built.configMap.toJson().data['falco.yaml']).toMatch(/^json_output: true$/m);
   });
+
   test('a render that failed is not served, and the construct reports helm\'s own error', async () => {
     const fake = path.join(tempDir(), 'helm');
     fs.writeFileSync(fake, '#!/bin/sh\n[ "$1" = version ] && { echo v4.2.3; exit 0; }\necho "Error: render failed on purpose" >&2\nexit 1\n', { mode: 0o755 });
