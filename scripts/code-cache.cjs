@@ -20,7 +20,11 @@ const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');
 function enable(dir) {
   const mode = process.env.RUN_TS_CODE_CACHE;
   if (mode === '0') return;
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch {
+    return; // a read-only checkout: no cache, as before
+  }
   const compiled = []; // [script, file, prefix] of modules compiled without a usable cache
   let fromCache = 0;
 
