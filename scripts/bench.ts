@@ -17,7 +17,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { chartReleases } from '../lib/config/construct-props';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config/load-config';
-import { ChartRenders, helmTemplateCommand, RENDER_CACHE_ENV } from '../lib/helm/chart-renders';
+import { ChartRenders, helmTemplateCommand, RENDER_CACHE_ENV, writeValuesFile } from '../lib/helm/chart-renders';
 import { HELM_VERSION, resolveHelm } from '../lib/helm/pinned';
 import { kubernetesSchema } from '../lib/validate/kubernetes-schema';
 import { validateManifests } from '../lib/validate/validate-manifests';
@@ -53,10 +53,9 @@ function timed(fn: () => void): number {
 /** The `helm template` commands synth starts for the default config, with their values files in `dir`. */
 function helmCommands(dir: string): Array<{ command: string; args: string[] }> {
   return chartReleases(loadConfig(DEFAULT_CONFIG_FILE)).map((release, i) => {
-    const valuesFile = path.join(dir, `values-${i}.yaml`);
-    const { command, args, valuesText } = helmTemplateCommand(release, valuesFile);
-    if (valuesText !== undefined) fs.writeFileSync(valuesFile, valuesText);
-    return { command, args: [...args] };
+    const command = helmTemplateCommand(release, path.join(dir, `values-${i}.yaml`));
+    writeValuesFile(command);
+    return { command: command.command, args: [...command.args] };
   });
 }
 

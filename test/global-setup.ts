@@ -4,8 +4,7 @@ import * as path from 'path';
 import './setup-env';
 import { chartReleases } from '../lib/config/construct-props';
 import { configSchema } from '../lib/config/schema';
-import { helmTemplateCommand } from '../lib/helm/chart-renders';
-import { fillRenderCache, RENDER_CACHE_ENV, VALUES_PLACEHOLDER } from '../lib/helm/helm-release';
+import { fillRenderCache, RENDER_CACHE_ENV } from '../lib/helm/helm-release';
 
 // The suite builds the app from a few configs many times over; each build runs `helm template` twice.
 // A folder shared by all test files (and the synth CLIs they start) keeps one output per distinct
@@ -19,5 +18,5 @@ export default async function globalSetup(): Promise<void> {
   process.env[RENDER_CACHE_ENV] = dir;
   (globalThis as { renderCacheDir?: string }).renderCacheDir = dir;
   const defaults = configSchema.parse({ cluster: { name: 'test' } });
-  await fillRenderCache(dir, chartReleases(defaults).map((release) => helmTemplateCommand(release, VALUES_PLACEHOLDER)));
+  await fillRenderCache(dir, chartReleases(defaults));
 }

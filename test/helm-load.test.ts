@@ -6,8 +6,7 @@ const CDK8S_YAML = require(require.resolve('yaml', { paths: [path.dirname(requir
 import { _child_process } from 'cdk8s/lib/_child_process';
 import { fileDigests, tempDir } from './helpers';
 import { withEnv, withEnvAsync } from './synth-cli';
-import { helmTemplateCommand } from '../lib/helm/chart-renders';
-import { fillRenderCache, HelmRelease, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV, VALUES_PLACEHOLDER } from '../lib/helm/helm-release';
+import { fillRenderCache, HelmRelease, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from '../lib/helm/helm-release';
 import { loadRenderedManifest } from '../lib/helm/load-rendered';
 import { FALCO_CHART } from '../lib/helm/pinned';
 import { synthesize } from '../lib/synth/synthesize';
@@ -198,7 +197,7 @@ describe('render cache of the test suite', () => {
       const cache = tempDir();
       const helm = stubHelm(random);
       const release = { chart: FALCO_CHART, releaseName: 'x', namespace: 'x', helmExecutable: helm.bin, values: { a: 1 } };
-      await fillRenderCache(cache, [helmTemplateCommand(release, VALUES_PLACEHOLDER)]);
+      await fillRenderCache(cache, [release]);
       expect(helm.runs()).toBe(2);
       const served = render(helm.bin, cache, { a: 1 });
       expect(helm.runs()).toBe(random ? 3 : 2);

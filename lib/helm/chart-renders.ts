@@ -22,7 +22,9 @@ export const PLAIN_CDK8S_ENV = 'HELM_RELEASE_PLAIN_CDK8S';
 export interface HelmTemplateCommand {
   readonly command: string;
   readonly args: readonly string[];
-  /** Text of the values file (`-f`), if there is one. */
+  /** Path of the values file (`-f`), if there is one. */
+  readonly valuesFile?: string;
+  /** Its text. */
   readonly valuesText?: string;
 }
 
@@ -42,8 +44,25 @@ export function helmTemplateCommand(props: HelmReleaseProps, valuesFile: string)
   return {
     command: props.helmExecutable ?? helmBinary(),
     args,
+    valuesFile: hasValues ? valuesFile : undefined,
     valuesText: hasValues ? stringify(props.values, { keepUndefined: true, lineWidth: 0, version: '1.1' }) : undefined,
   };
+}
+
+/** Writes the command's values file, if it has one. */
+export function writeValuesFile(command: HelmTemplateCommand): void {
+  if (command.valuesFile !== undefined) fs.writeFileSync(command.valuesFile, command.valuesText ?? '');
+}
+
+/** helm's output, or undefined if helm failed. */
+export function runTemplate(command: HelmTemplateCommand): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(command.command, command.args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('error', () => resolve(undefined));
+    child.on('close', (status) => resolve(status === 0 ? Buffer.concat(chunks) : undefined));
+  });
 }
 
 /** Flags HelmRelease adds to cdk8s's. */
@@ -66,20 +85,21 @@ export class ChartRenders {
   public static start(releases: readonly HelmReleaseProps[]): ChartRenders {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-renders-'));
     const commands = releases.map((props, i) => helmTemplateCommand(props, path.join(dir, `values-${i}.yaml`)));
-    const runs = commands.map((command, i) => {
-      if (command.valuesText !== undefined) fs.writeFileSync(path.join(dir, `values-${i}.yaml`), command.valuesText);
-      return run(command);
+    const runs = commands.map(async (command): Promise<Render | undefined> => {
+      writeValuesFile(command);
+      const stdout = await runTemplate(command);
+      return stdout && { ...command, stdout };
     });
     const checks = [...new Set(commands.map((c) => c.command))].map(checkHelmInBackground);
     const finished = Promise.all([Promise.all(runs), ...checks]).then(([renders]) => renders.filter((r): r is Render => r !== undefined))
       .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
-    return new ChartRenders(commands, finished);
+    return new ChartRenders(finished);
   }
 
   /** Renders that ended well; filled in when finished() resolves. */
   private renders: Render[] = [];
 
-  private constructor(public readonly commands: readonly HelmTemplateCommand[], private readonly finishing: Promise<Render[]>) {}
+  private constructor(private readonly finishing: Promise<Render[]>) {}
 
   /** Resolves once every helm run has ended. */
   public async finished(): Promise<void> {
@@ -103,17 +123,6 @@ export class ChartRenders {
       _child_process.spawnSync = spawnSync;
     }
   }
-}
-
-/** helm's output, or undefined if helm failed. */
-function run(command: HelmTemplateCommand): Promise<Render | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn(command.command, command.args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.on('error', () => resolve(undefined));
-    child.on('close', (status) => resolve(status === 0 ? { ...command, stdout: Buffer.concat(chunks) } : undefined));
-  });
 }
 
 /** True when cdk8s is about to run `command args` with a values file holding the same text as the render's. */

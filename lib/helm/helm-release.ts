@@ -1,4 +1,3 @@
-import { execFile } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -6,7 +5,7 @@ import * as path from 'path';
 import { ApiObject, Helm, Yaml } from 'cdk8s';
 import { _child_process } from 'cdk8s/lib/_child_process';
 import { Construct } from 'constructs';
-import { helmFlags, HelmTemplateCommand, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV } from './chart-renders';
+import { helmFlags, helmTemplateCommand, PLAIN_CDK8S_ENV, RENDER_CACHE_ENV, runTemplate, writeValuesFile } from './chart-renders';
 import { loadRenderedManifest } from './load-rendered';
 import { chartLocation, PinnedChart, resolveHelm } from './pinned';
 import { UserError } from '../errors';
@@ -210,20 +209,20 @@ function withRenderCache<T>(fn: () => T): T {
 }
 
 /**
- * Test runs: puts `helm template` runs into the render cache folder `dir` as withRenderCache leaves
- * them after two uses (each rendered twice, at once, and compared), so that test files are served
- * from their first use instead of each rendering them while the cache fills (test/global-setup.ts).
+ * Test runs: puts the `helm template` runs of `releases` into the render cache folder `dir` as
+ * withRenderCache leaves them after two uses (each rendered twice, at once, and compared), so that
+ * test files are served from their first use instead of each rendering them while the cache fills
+ * (test/global-setup.ts).
  */
-export async function fillRenderCache(dir: string, commands: readonly HelmTemplateCommand[]): Promise<void> {
+export async function fillRenderCache(dir: string, releases: readonly HelmReleaseProps[]): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'render-cache-'));
   try {
-    await Promise.all(commands.map(async (command, i) => {
-      const valuesFile = path.join(work, `values-${i}.yaml`);
-      const args = command.args.map((arg) => (arg === VALUES_PLACEHOLDER ? valuesFile : arg));
-      if (command.valuesText !== undefined) fs.writeFileSync(valuesFile, command.valuesText);
-      const key = renderKey(command.command, args);
+    await Promise.all(releases.map(async (release, i) => {
+      const command = helmTemplateCommand(release, path.join(work, `values-${i}.yaml`));
+      writeValuesFile(command);
+      const key = renderKey(command.command, command.args);
       if (!key) return;
-      const [first, second] = await Promise.all([render(command.command, args), render(command.command, args)]);
+      const [first, second] = await Promise.all([runTemplate(command), runTemplate(command)]);
       if (first === undefined || second === undefined) return;
       writeAtomically(path.join(dir, `${key}.yaml`), first);
       writeAtomically(path.join(dir, `${key}.${first.equals(second) ? 'same' : 'differs'}`), '');
@@ -231,16 +230,6 @@ export async function fillRenderCache(dir: string, commands: readonly HelmTempla
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** The values-file argument of the commands given to fillRenderCache(). */
-export const VALUES_PLACEHOLDER = '<values>';
-
-/** helm's output, or undefined when it failed. */
-function render(command: string, args: readonly string[]): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    execFile(command, args, { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => resolve(error ? undefined : stdout));
-  });
 }
 
 /** Test files run in parallel processes: a file is complete once it has its name. */

@@ -58,11 +58,8 @@ export function resolveHelm(env: NodeJS.ProcessEnv = process.env): string {
  * otherwise resolveHelm runs it again and throws its message.
  */
 export function checkHelmInBackground(bin: string): Promise<void> {
-  if (checkedHelm.has(bin) || accessProblem(bin)) return Promise.resolve();
-  if (bin === PINNED_HELM_PATH) {
-    checkedHelm.add(bin);
-    return Promise.resolve();
-  }
+  // The pinned helm has no `helm version` to wait for: resolveHelm checks it at once.
+  if (checkedHelm.has(bin) || bin === PINNED_HELM_PATH || accessProblem(bin)) return Promise.resolve();
   return new Promise((resolve) => {
     execFile(bin, VERSION_ARGS, { encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
