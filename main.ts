@@ -1,85 +1,42 @@
-import { ApiObject, App, Chart } from 'cdk8s';
-import { falcoDaemonSetProps, otelOperatorProps } from './lib/config/construct-props';
-import { Config } from './lib/config/schema';
-import { NginxDemo } from './lib/demo/nginx-demo';
-import { SYNC_WAVE_ANNOTATION } from './lib/k8s/annotations';
-import { FalcoDaemonSet } from './lib/falco/falco-daemon-set';
-import { HoneycombSecret } from './lib/honeycomb/honeycomb-secret';
-import { FalcoCollector } from './lib/otel/falco-collector';
-import { OtelOperator } from './lib/otel/otel-operator';
+// The app `npx cdk8s synth` runs (cdk8s.yaml). The cdk8s CLI deletes its output folder before it
+// starts the app, so cdk8s.yaml gives it a scratch folder of its own (.cache/cdk8s-cli/output):
+// this app writes dist/ (or dist/<cluster>/ for several configs in config/) through the same
+// validated, crash-safe pipeline as `npm run synth`, then copies the files into the scratch folder
+// for the CLI to list. With `--output <folder>` the app writes that folder instead (which the CLI
+// has deleted already). On failure it prints the same one-line messages as npm run synth and
+// creates no scratch folder, so the CLI reports "synthesis failed" without a stack trace.
+import * as fs from 'fs';
+import * as path from 'path';
+import { runCommand } from './cli/command';
+import { projectRoot } from './synth/project-root';
+import { runSynth } from './synth/synth-command';
+import { clusterConfigs } from './synth/synthesize';
 
-export interface BuildOptions {
-  /** Folder the synthesized YAML goes to. @default - CDK8S_OUTDIR, else 'dist' */
-  readonly outdir?: string;
-  /** Folder for Secret manifests built from the environment. @default 'secrets' */
-  readonly secretsDir?: string;
-  /** Folder of packaged charts. @default - CHARTS_DIR */
-  readonly chartsDir?: string;
+const ROOT = projectRoot();
+const CDK8S_CLI_SCRATCH = path.join(ROOT, '.cache', 'cdk8s-cli', 'output');
+
+async function cdk8sSynth(): Promise<void> {
+  const scratch = path.resolve(process.env.CDK8S_OUTDIR ?? CDK8S_CLI_SCRATCH);
+  const viaScratch = scratch === CDK8S_CLI_SCRATCH;
+  const outdir = viaScratch ? path.join(ROOT, 'dist') : scratch;
+  const clusters = process.env.CONFIG ? [{ configFile: process.env.CONFIG }] : clusterConfigs(path.join(ROOT, 'config'));
+  const code = await runCommand({
+    name: 'synth',
+    usage: 'usage: npx cdk8s synth [--output <folder>] (CONFIG=<file> for one config; default: every config/<cluster>.yaml)',
+    options: {},
+    run: async (_values, io) => {
+      const result = await runSynth({ 'outdir': outdir, 'secrets-dir': path.join(ROOT, 'secrets'), 'helm-timeout': '2m' }, clusters, io);
+      // The CLI keeps the app's stdout to itself.
+      console.error(result.summary);
+      if (viaScratch) {
+        fs.rmSync(scratch, { recursive: true, force: true });
+        fs.cpSync(outdir, scratch, { recursive: true });
+      }
+    },
+    afterFailure: () => 'dist/ was left unchanged.',
+  }, []);
+  // Non-zero makes the cdk8s CLI print a stack trace of its own; a missing output folder one line.
+  process.exit(code === 0 ? 0 : (viaScratch ? 0 : code));
 }
 
-/** The charts of the app, one per deployable unit, in apply order. */
-export interface Stack {
-  readonly app: App;
-  readonly base: Chart;
-  readonly operator: OtelOperator;
-  readonly falco: FalcoDaemonSet;
-  readonly secret: HoneycombSecret;
-  readonly collector: FalcoCollector;
-}
-
-/** Every object of the chart gets its apply position as sync wave (0 = namespaces and CRDs). */
-function annotateSyncWave(chart: Chart, wave: number): void {
-  for (const object of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-    object.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
-  }
-}
-
-/**
- * Builds the whole stack from a validated config. Entry points: `npm run synth` (scripts/synth.ts,
- * validated, atomic dist/) and `npx cdk8s synth` (scripts/cdk8s-app.ts, as cdk8s.yaml says).
- * Charts depend on each other so that cdk8s prefixes their files in apply order: 0000 namespaces
- * and CRDs, 0001 operator, 0002 Falco, 0003 collector, and 0004 the walkthrough's nginx Pod when
- * `demo.enabled`.
- */
-export function buildApp(config: Config, options: BuildOptions = {}): Stack {
-  const app = new App({ outdir: options.outdir });
-  const base = new Chart(app, 'namespaces-crds');
-
-  const operatorChart = new Chart(app, 'otel-operator');
-  const operator = new OtelOperator(operatorChart, 'operator', { ...otelOperatorProps(config, options.chartsDir), namespaceScope: base });
-
-  const falcoChart = new Chart(app, 'falco');
-  const falco = new FalcoDaemonSet(falcoChart, 'falco', { ...falcoDaemonSetProps(config, options.chartsDir), namespaceScope: base });
-
-  const collectorChart = new Chart(app, 'collector');
-  const secret = new HoneycombSecret(collectorChart, 'honeycomb', {
-    namespace: config.otel.namespace,
-    source: config.honeycomb.apiKey.source,
-    secretName: config.honeycomb.apiKey.secretName,
-    secretKey: config.honeycomb.apiKey.secretKey,
-    secretsDir: options.secretsDir,
-  });
-  const collector = new FalcoCollector(collectorChart, 'collector', {
-    falco,
-    secret,
-    clusterName: config.cluster.name,
-    region: config.honeycomb.region,
-    endpoint: config.honeycomb.endpoint,
-    dataset: config.honeycomb.dataset,
-  });
-
-  operatorChart.addDependency(base);
-  falcoChart.addDependency(operatorChart);
-  collectorChart.addDependency(falcoChart);
-  const charts = [base, operatorChart, falcoChart, collectorChart];
-  if (config.demo.enabled) {
-    const demoChart = new Chart(app, 'demo');
-    new NginxDemo(demoChart, 'nginx');
-    demoChart.addDependency(collectorChart);
-    charts.push(demoChart);
-  }
-  charts.forEach(annotateSyncWave);
-  // Argo CD's dry run fails on a kind whose CRD is not installed yet; the CRD comes in wave 0.
-  collector.collector.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'SkipDryRunOnMissingResource=true');
-  return { app, base, operator, falco, secret, collector };
-}
+void cdk8sSynth();

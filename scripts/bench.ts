@@ -1,32 +1,33 @@
-// `npm run bench [-- --runs N] [-- --memory self]`: how far `npm run synth` is from its floor, rendering the two pinned
-// charts with `helm template`. After one warm-up of each, every round times, one after the other:
-//   floor   both `helm template` runs, one after the other, with the exact arguments and values
-//           the app uses (the commands synth starts, lib/helm/chart-renders.ts, for the default config);
-//   synth   `npm run synth -- --outdir <temp>` end to end (same work as `npm run synth`, but dist/
-//           stays untouched), and its peak memory: GNU time's %M where /usr/bin/time is GNU time,
-//           else (or with --memory self) the synth process's own process.resourceUsage().maxRSS;
-//   direct  the same synth without npm (`node scripts/run-ts.cjs scripts/synth.ts`), to show npm's share;
-//   phases  where the time of one synth process goes, step by step as lib/synth/synthesize.ts
-//           takes them (helm runs from renderStart until helmDone, beside load and schema).
-// Prints medians, min and max and the ratio synth/floor (of the medians), and writes all of it as
-// JSON to .cache/bench/latest.json (and a dated copy) so that CI or a reviewer can compare runs.
+// `npm run bench [-- --runs N] [-- --clusters N]`: how far synth is from its floor. After one
+// warm-up of each, every round times, one after the other:
+//   floor      both `helm template` runs of the default config, one after the other, exactly as
+//              synth starts them (HelmRenderer.command);
+//   synth      `npm run synth -- --outdir <temp>` end to end, and its peak memory (GNU time's %M
+//              where /usr/bin/time is GNU time, else the synth process's own maxRSS);
+//   direct     the same synth without npm (`node scripts/run-ts.cjs scripts/synth.ts`);
+//   fleet      `npm run synth:all` of N clusters (default 16) with the same chart values, against
+//              one cluster's `npm run synth:all` (a folder with one config).
+// Prints medians, min and max and the ratios against their goals, and writes all of it as JSON to
+// .cache/bench/latest.json (and a dated copy).
 import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from 'util';
-import { chartReleases } from '../lib/config/construct-props';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config/load-config';
-import { ChartRenders, helmTemplateCommand, RENDER_CACHE_ENV, writeValuesFile } from '../lib/helm/chart-renders';
-import { HELM_VERSION, resolveHelm } from '../lib/helm/pinned';
-import { kubernetesSchema } from '../lib/validate/kubernetes-schema';
-import { validateManifests } from '../lib/validate/validate-manifests';
+import { chartTemplates } from '../app/falco-otel-app';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../app/load-config';
+import { main } from '../cli/command';
+import { UserError } from '../lib/errors';
+import { createPrivateTempDir } from '../lib/fs/private-temp';
+import { HelmRenderer } from '../lib/helm/helm-renderer';
+import { HELM_PIN } from '../lib/pins';
+import { projectRoot } from '../synth/project-root';
 
-// npm runs scripts in the package's folder.
-const ROOT = process.cwd();
-const GOAL = { ratio: 2.0, peakMemoryMB: 400 };
+const ROOT = projectRoot();
+const GOAL = { ratio: 2.0, peakMemoryMB: 400, fleetRatio: 2.5 };
 
 interface Stats { median: number; min: number; max: number; runs: number[] }
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
 
 function stats(values: number[]): Stats {
   const sorted = [...values].sort((a, b) => a - b);
@@ -35,11 +36,9 @@ function stats(values: number[]): Stats {
   return { median: round(median), min: round(sorted[0]), max: round(sorted[sorted.length - 1]), runs: values.map(round) };
 }
 
-const round = (n: number) => Math.round(n * 1000) / 1000;
-
 function check(run: SpawnSyncReturns<Buffer>, what: string): void {
   if (run.error || run.status !== 0) {
-    throw new Error(`${what} failed (${run.error?.message ?? `exit ${run.status}`}): ${run.stderr?.toString().trim().slice(0, 2000)}`);
+    throw new UserError(`${what}: failed (${run.error?.message ?? `exit ${run.status}`}: ${run.stderr?.toString().trim().slice(0, 600)}); expected it to succeed as it does for npm run synth`);
   }
 }
 
@@ -50,130 +49,101 @@ function timed(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-/** The `helm template` commands synth starts for the default config, with their values files in `dir`. */
-function helmCommands(dir: string): Array<{ command: string; args: string[] }> {
-  return chartReleases(loadConfig(DEFAULT_CONFIG_FILE)).map((release, i) => {
-    const command = helmTemplateCommand(release, path.join(dir, `values-${i}.yaml`));
-    writeValuesFile(command);
-    return { command: command.command, args: [...command.args] };
-  });
-}
-
-/**
- * Run as a child (`--phases <outdir>`): one synth of the default config, step by step as
- * lib/synth/synthesize.ts takes them, timing each; prints the times (seconds) as JSON. The modules
- * that synth loads while helm runs are not loaded by this script before.
- */
-async function phases(outdir: string): Promise<void> {
-  const now = () => performance.now() / 1000;
-  const t: Record<string, number> = { startup: now() }; // node start, freshness check, loading the bundle
-  let mark = now();
-  const step = (name: string) => { t[name] = now() - mark; mark = now(); };
-  const config = loadConfig(DEFAULT_CONFIG_FILE);
-  step('config');
-  const helmStart = now();
-  const renders = ChartRenders.start(chartReleases(config));
-  step('renderStart');
-  const { buildApp } = await import('../main');
-  const { writeApp } = await import('../lib/synth/write-app');
-  step('load');
-  kubernetesSchema(config.kubernetesVersion);
-  step('schema');
-  await renders.finished();
-  t.helm = now() - helmStart;
-  step('helmWait');
-  const { app } = renders.serve(() => buildApp(config, { outdir, secretsDir: path.join(outdir, '..', 'secrets') }));
-  step('build');
-  const files = writeApp(app);
-  step('write');
-  validateManifests(files, { kubernetesVersion: config.kubernetesVersion });
-  step('validate');
-  console.log(JSON.stringify({ ...t, total: now() }));
-}
-
 function hasGnuTime(): boolean {
   const run = spawnSync('/usr/bin/time', ['--version'], { encoding: 'utf8' });
   return run.status === 0 && /GNU/.test(`${run.stdout}${run.stderr}`);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, memory: { type: 'string', default: 'auto' }, phases: { type: 'string' } } });
-  if (values.phases) return phases(values.phases);
-  if (!fs.existsSync(path.join(ROOT, 'scripts', 'run-ts.cjs'))) throw new Error('run from the repository folder: npm run bench');
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 5) throw new Error(`--runs ${values.runs}: expected an integer of at least 5`);
+main({
+  name: 'bench',
+  usage: `usage: npm run bench -- [--runs N] [--clusters N]
+Times npm run synth against its floor (the two helm template runs) and synth:all of N clusters against one,
+prints the figures with their goals (ratio ≤ ${GOAL.ratio}, peak memory < ${GOAL.peakMemoryMB} MB, fleet ratio ≤ ${GOAL.fleetRatio}),
+and writes them to .cache/bench/latest.json. Environment as for synth (CHARTS_DIR, HELM_BIN).
+  --runs N       rounds after the warm-up, at least 5 (default 7)
+  --clusters N   clusters of the fleet run (default 16)`,
+  options: { runs: { type: 'string', default: '7' }, clusters: { type: 'string', default: '16' } },
+  run: async (values, io) => {
+    const runs = Number(values.runs);
+    const clusters = Number(values.clusters);
+    if (!Number.isInteger(runs) || runs < 5) throw new UserError(`--runs ${values.runs}: is not an integer of at least 5; expected --runs 5 or more`);
+    if (!Number.isInteger(clusters) || clusters < 2) throw new UserError(`--clusters ${values.clusters}: is not an integer of at least 2; expected --clusters 2 or more`);
+    const env = { ...process.env };
+    delete env.CDK8S_OUTDIR;
+    const work = createPrivateTempDir('bench');
 
-  const env = { ...process.env };
-  delete env[RENDER_CACHE_ENV]; // never the test suite's render cache
-  delete env.CDK8S_OUTDIR;
-  process.env = env;
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
-  try {
-    const helmBin = resolveHelm();
-    const commands = helmCommands(work);
-    if (commands.length !== 2) throw new Error(`expected 2 helm renders, the app ran ${commands.length}`);
-    const outdir = path.join(work, 'dist');
-    // --memory self: the synth's own maxRSS even where GNU time exists (what CI without it reports).
-    if (!['auto', 'self'].includes(values.memory!)) throw new Error(`--memory ${values.memory}: expected auto or self`);
-    const gnuTime = values.memory === 'auto' && hasGnuTime();
+    const renderer = HelmRenderer.fromEnvironment(env);
+    const commands = chartTemplates(loadConfig(path.join(ROOT, DEFAULT_CONFIG_FILE), env).config).map((t) => renderer.command(t));
+    const gnuTime = hasGnuTime();
     const memoryFile = path.join(work, 'maxrss');
+    const outdir = path.join(work, 'dist');
+    const npm = (args: string[], stdinEnv = env) => spawnSync('npm', ['run', '--silent', ...args], { cwd: ROOT, env: stdinEnv });
+
+    // One config folder, and one of N clusters that share the chart values (only cluster.name differs).
+    const base = fs.readFileSync(path.join(ROOT, DEFAULT_CONFIG_FILE), 'utf8');
+    const oneDir = path.join(work, 'one');
+    const fleetDir = path.join(work, 'fleet');
+    fs.mkdirSync(oneDir);
+    fs.mkdirSync(fleetDir);
+    const named = (name: string) => base.replace(/^(\s*name:\s*).*$/m, `$1${name}`);
+    fs.writeFileSync(path.join(oneDir, 'c00.yaml'), named('c00'));
+    for (let i = 0; i < clusters; i++) fs.writeFileSync(path.join(fleetDir, `c${String(i).padStart(2, '0')}.yaml`), named(`c${String(i).padStart(2, '0')}`));
 
     const floor = () => timed(() => {
-      for (const { command, args } of commands) check(spawnSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }), 'helm template');
+      for (const c of commands) check(spawnSync(c.helm, c.args, { input: c.input, env: c.env, maxBuffer: 64 * 1024 * 1024 }), 'helm template');
     });
     const synth = () => {
       fs.rmSync(memoryFile, { force: true });
       const argv = ['npm', 'run', 'synth', '--', '--outdir', outdir];
       const seconds = timed(() => check(gnuTime
         ? spawnSync('/usr/bin/time', ['-f', '%M', '-o', memoryFile, ...argv], { cwd: ROOT, env })
-        : spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env: { ...env, SYNTH_MAXRSS_FILE: memoryFile } }), 'npm run synth'));
-      return { seconds, kib: Math.max(...fs.readFileSync(memoryFile, 'utf8').trim().split('\n').map(Number)) };
+        : spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env }), 'npm run synth'));
+      const kib = gnuTime ? Number(fs.readFileSync(memoryFile, 'utf8').trim().split('\n').pop()) : NaN;
+      return { seconds, mb: kib / 1024 };
     };
     const direct = () => timed(() => check(spawnSync(process.execPath, ['scripts/run-ts.cjs', 'scripts/synth.ts', '--outdir', outdir], { cwd: ROOT, env }), 'synth without npm'));
-    const phaseRun = () => {
-      const phaseDir = path.join(work, 'phases', String(Date.now()));
-      fs.mkdirSync(phaseDir, { recursive: true });
-      const run = spawnSync(process.execPath, ['scripts/run-ts.cjs', 'scripts/bench.ts', '--phases', phaseDir], { cwd: ROOT, env });
-      check(run, 'phase run');
-      return JSON.parse(run.stdout.toString()) as Record<string, number>;
-    };
+    const fleet = (dir: string, out: string) => timed(() => check(npm(['synth:all', '--', '--config-dir', dir, '--outdir', out, '--secrets-dir', path.join(work, 'secrets')]), 'npm run synth:all'));
 
     const load = [os.loadavg()[0]];
-    console.error(`bench: ${runs} rounds after a warm-up, alternating floor / npm run synth / synth without npm / phases …`);
-    floor(); synth(); direct(); phaseRun(); // warm-up: page cache, the bundle in .cache/build/
-    const samples = { floor: [] as number[], synth: [] as number[], memory: [] as number[], direct: [] as number[], phases: [] as Record<string, number>[] };
+    io.log(`bench: warm-up (the bundle in .cache/build/, the page cache)…`);
+    floor(); synth(); direct(); fleet(oneDir, path.join(work, 'one-out')); fleet(fleetDir, path.join(work, 'fleet-out'));
+    const samples = { floor: [] as number[], synth: [] as number[], memory: [] as number[], direct: [] as number[], one: [] as number[], fleet: [] as number[] };
     for (let i = 0; i < runs; i++) {
       samples.floor.push(floor());
       const s = synth();
       samples.synth.push(s.seconds);
-      samples.memory.push(s.kib / 1024);
+      if (!Number.isNaN(s.mb)) samples.memory.push(s.mb);
       samples.direct.push(direct());
-      samples.phases.push(phaseRun());
+      samples.one.push(fleet(oneDir, path.join(work, 'one-out')));
+      samples.fleet.push(fleet(fleetDir, path.join(work, 'fleet-out')));
       load.push(os.loadavg()[0]);
+      io.log(`bench: round ${i + 1}/${runs}: floor ${samples.floor[i].toFixed(3)} s, synth ${s.seconds.toFixed(3)} s, synth:all ${clusters} clusters ${samples.fleet[i].toFixed(3)} s (1 cluster ${samples.one[i].toFixed(3)} s)`);
     }
 
     const floorStats = stats(samples.floor);
     const synthStats = stats(samples.synth);
-    const memoryStats = stats(samples.memory);
-    const phaseStats = Object.fromEntries(Object.keys(samples.phases[0]).map((k) => [k, stats(samples.phases.map((p) => p[k])).median]));
+    const memoryStats = samples.memory.length ? stats(samples.memory) : undefined;
+    const oneStats = stats(samples.one);
+    const fleetStats = stats(samples.fleet);
     const ratio = round(synthStats.median / floorStats.median);
+    const fleetRatio = round(fleetStats.median / oneStats.median);
     const npmVersion = spawnSync('npm', ['--version'], { encoding: 'utf8' }).stdout.trim();
     const result = {
       date: new Date().toISOString(),
       command: 'npm run bench',
       machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, loadAverage1m: load.map(round) },
-      versions: { node: process.version, npm: npmVersion, helm: HELM_VERSION, helmBinary: helmBin },
+      versions: { node: process.version, npm: npmVersion, helm: HELM_PIN.version, helmBinary: commands[0]?.helm },
       rounds: runs,
       floorSeconds: floorStats,
-      floorCommands: commands.map(({ command, args }) => [command, ...args.map((a) => a.replace(work, '<temp>'))].join(' ')),
+      floorCommands: commands.map((c) => [c.helm, ...c.args.map((a) => a.replace(/\/tmp\/[^ ]*\//, '<temp>/'))].join(' ')),
       synthSeconds: synthStats,
       synthCommand: 'npm run synth -- --outdir <temp>/dist',
-      peakMemoryMB: { ...memoryStats, method: gnuTime ? 'GNU time %M (largest process of npm run synth)' : 'process.resourceUsage().maxRSS of the synth process (SYNTH_MAXRSS_FILE)' },
+      peakMemoryMB: memoryStats ? { ...memoryStats, method: 'GNU time %M (largest process of npm run synth)' } : 'not measured: /usr/bin/time is not GNU time',
       synthWithoutNpmSeconds: stats(samples.direct),
-      phasesSecondsMedian: phaseStats,
+      fleet: { clusters, oneClusterSeconds: oneStats, fleetSeconds: fleetStats, ratio: fleetRatio, command: `npm run synth:all -- --config-dir <${clusters} configs>` },
       ratio,
       goal: GOAL,
-      meetsGoal: { ratio: ratio <= GOAL.ratio, peakMemory: memoryStats.max < GOAL.peakMemoryMB },
+      meetsGoal: { ratio: ratio <= GOAL.ratio, peakMemory: memoryStats ? memoryStats.max < GOAL.peakMemoryMB : null, fleetRatio: fleetRatio <= GOAL.fleetRatio },
     };
 
     const dir = path.join(ROOT, '.cache', 'bench');
@@ -183,22 +153,17 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(dir, 'latest.json'), json);
 
     const s = (x: Stats) => `median ${x.median.toFixed(3)} s (min ${x.min.toFixed(3)}, max ${x.max.toFixed(3)})`;
-    console.log([
-      `machine: ${result.machine.cpus} × ${result.machine.cpu}, node ${process.version}, npm ${npmVersion}, helm ${HELM_VERSION}; load average ${load.map((l) => l.toFixed(2)).join(' → ')}`,
+    const met = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : 'NOT met');
+    io.log([
+      `machine: ${result.machine.cpus} × ${result.machine.cpu}, node ${process.version}, npm ${npmVersion}, helm ${HELM_PIN.version}; load average ${load.map((l) => l.toFixed(2)).join(' → ')}`,
       `(a) floor, helm template × 2 one after the other: ${s(floorStats)}`,
       `(b) npm run synth:                               ${s(synthStats)}`,
-      `(c) peak memory of (b):                          median ${memoryStats.median.toFixed(0)} MB (min ${memoryStats.min.toFixed(0)}, max ${memoryStats.max.toFixed(0)}), ${result.peakMemoryMB.method}`,
+      `(c) peak memory of (b):                          ${memoryStats ? `median ${memoryStats.median.toFixed(0)} MB (min ${memoryStats.min.toFixed(0)}, max ${memoryStats.max.toFixed(0)})` : 'not measured (no GNU time)'}`,
       `    synth without npm:                           ${s(result.synthWithoutNpmSeconds)}`,
-      `    one synth process, medians (s): ${Object.entries(phaseStats).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`,
-      `ratio b/a (medians): ${ratio.toFixed(2)} (goal ≤ ${GOAL.ratio}: ${result.meetsGoal.ratio ? 'met' : 'NOT met'}); peak memory goal < ${GOAL.peakMemoryMB} MB: ${result.meetsGoal.peakMemory ? 'met' : 'NOT met'}`,
+      `(d) synth:all, 1 cluster:                        ${s(oneStats)}`,
+      `(e) synth:all, ${clusters} clusters, same chart values: ${s(fleetStats)}`,
+      `ratio b/a: ${ratio.toFixed(2)} (goal ≤ ${GOAL.ratio}: ${met(result.meetsGoal.ratio)}); peak memory < ${GOAL.peakMemoryMB} MB: ${met(result.meetsGoal.peakMemory)}; ratio e/d: ${fleetRatio.toFixed(2)} (goal ≤ ${GOAL.fleetRatio}: ${met(result.meetsGoal.fleetRatio)})`,
       `written: ${path.relative(process.cwd(), path.join(dir, 'latest.json'))}`,
     ].join('\n'));
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+  },
 });

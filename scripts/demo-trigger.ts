@@ -5,7 +5,7 @@
 // Exit status: 0 all three fired, 1 some did not, 2 bad options or a kubectl step failed.
 import { execFile, spawn } from 'child_process';
 import { parseArgs, promisify } from 'util';
-import { EXPECTED_RULES, FalcoAlert, isAboutPod, parseAlerts, ruleChecklist } from '../lib/demo/falco-alerts';
+import { EXPECTED_RULES, FalcoAlert, isAboutPod, parseAlerts, ruleChecklist } from '../demo/falco-alerts';
 import { UserError } from '../lib/errors';
 
 interface Options {

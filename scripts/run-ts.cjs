@@ -66,8 +66,6 @@ function build() {
   fs.renameSync(`${inputsFile}.${process.pid}.tmp`, inputsFile);
 }
 
-// Modules compile from V8's cache of the previous run (scripts/code-cache.cjs).
-require('./code-cache.cjs').enable(path.join(ROOT, '.cache', 'v8'));
 if (!isFresh()) build();
 // No source maps (reading them costs ≈40 ms per start): stack traces point into the bundle, whose
 // code is the sources' own, unminified, under a `// lib/…/file.ts` comment per file.

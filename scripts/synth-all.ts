@@ -1,15 +1,5 @@
-// `npm run synth:all [-- --config-dir config] [-- --outdir dist]`: every config/<cluster>.yaml →
-// dist/<cluster>/, validated and replaced together (a single config keeps the flat dist/).
-import { parseArgs } from 'util';
-import { runCli } from '../lib/synth/cli';
-import { synthesizeAll } from '../lib/synth/synthesize';
+// `npm run synth:all -- --help`
+import { SYNTH_ALL_COMMAND } from '../synth/synth-command';
+import { main } from '../cli/command';
 
-runCli('accepted options: --config-dir <folder>, --outdir <dir>', () => {
-  const { values } = parseArgs({
-    options: {
-      'config-dir': { type: 'string', default: 'config' },
-      'outdir': { type: 'string', default: 'dist' },
-    },
-  });
-  return synthesizeAll({ configDir: values['config-dir']!, outdir: values.outdir! });
-});
+main(SYNTH_ALL_COMMAND);

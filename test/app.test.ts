@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { findOne, snapshotView, synthStack, tempDir, testConfig } from './helpers';
-import { resolveHelm } from '../lib/helm/pinned';
+import { findOne, snapshotView, synthStack, tempDir, testConfig } from './support/helpers';
+import { buildApp } from '../app/falco-otel-app';
+import { resolveHelm } from '../lib/helm/helm-binary';
+import { HelmRenderer } from '../lib/helm/helm-renderer';
 
 describe('the whole app', () => {
   const { objects, charts } = synthStack();
@@ -58,15 +60,8 @@ describe('wiring of the config', () => {
     const dir = tempDir();
     const log = path.join(dir, 'args.log');
     const wrapper = path.join(dir, 'helm');
-    fs.writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${log}'\nexec '${resolveHelm({})}' "$@"\n`, { mode: 0o755 });
-    const saved = process.env.HELM_BIN;
-    process.env.HELM_BIN = wrapper;
-    try {
-      synthStack(testConfig({ kubernetesVersion: '1.28.7' }));
-    } finally {
-      if (saved === undefined) delete process.env.HELM_BIN;
-      else process.env.HELM_BIN = saved;
-    }
+    fs.writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${log}'\nexec '${resolveHelm(undefined).path}' "$@"\n`, { mode: 0o755 });
+    buildApp(testConfig({ kubernetesVersion: '1.28.7' }), { renderer: new HelmRenderer({ helmBinary: wrapper, chartsDir: process.env.CHARTS_DIR }) });
     const templates = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('template '));
     expect(templates).toHaveLength(2);
     for (const line of templates) expect(line).toMatch(/ --kube-version 1\.28\.7( |$)/);

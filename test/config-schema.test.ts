@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
-import { loadConfig } from '../lib/config/load-config';
-import { configJsonSchemaText } from '../lib/config/schema';
+import { loadConfig } from '../app/load-config';
+import { configJsonSchemaText } from '../app/config-schema';
 
 // config/config.schema.json is what editors check config files with; it must be what
 // lib/config/schema.ts says today (`npm run schema` regenerates it).
@@ -31,7 +31,7 @@ describe('config/config.schema.json', () => {
     const valid = validate(parse(fs.readFileSync(DEFAULT_CONFIG, 'utf8')));
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
-    expect(loadConfig(DEFAULT_CONFIG, {}).cluster.name).toBe('demo');
+    expect(loadConfig(DEFAULT_CONFIG, {}).config.cluster.name).toBe('demo');
   });
 
   test('rejects what the loader rejects: an unknown key, a bad enum value, a wrong type', () => {

@@ -2,11 +2,11 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { findOne, synthStack, tempDir, testConfig } from './helpers';
+import { findOne, synthStack, tempDir, testConfig } from './support/helpers';
 import { NginxDemo } from '../lib/demo/nginx-demo';
-import { EXPECTED_RULES, isAboutPod, parseAlerts, ruleChecklist } from '../lib/demo/falco-alerts';
+import { EXPECTED_RULES, isAboutPod, parseAlerts, ruleChecklist } from '../demo/falco-alerts';
 import { SYNC_WAVE_ANNOTATION } from '../lib/k8s/annotations';
-import { writeApp } from '../lib/synth/write-app';
+import { appManifests } from '../synth/write-manifests';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = process.env.FIXTURES_DIR ?? path.resolve(__dirname, '../../shared/fixtures');
@@ -50,10 +50,9 @@ describe('demo.enabled', () => {
     expect(pod.spec.containers[0].image).toBe('nginx:latest');
     expect(pod.metadata.annotations[SYNC_WAVE_ANNOTATION]).toBe('4');
 
-    writeApp(app);
-    const files = fs.readdirSync(app.outdir).sort();
-    expect(files[files.length - 1]).toBe('0004-demo.k8s.yaml');
-    expect(fs.readFileSync(path.join(app.outdir, '0004-demo.k8s.yaml'), 'utf8')).toMatch(/^kind: Pod$/m);
+    const files = appManifests(app);
+    expect(files.map((f) => f.file).pop()).toBe('0004-demo.k8s.yaml');
+    expect(files.pop()!.objects.map((o) => o.kind)).toEqual(['Pod']);
   });
 });
 

@@ -2,13 +2,14 @@
 // here, so these tests check the order of the kubectl calls and the handling of failures that a
 // real cluster would produce (a CRD slow to be established, a webhook refusing while it starts).
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { defaultSecretsDir, run } from '../scripts/deploy';
-import { DeployError, deploy, DeployOptions } from '../lib/deploy/deploy';
-import { parseDuration } from '../lib/deploy/duration';
-import { installStub, newScenario, recordedCalls, removeScratch, scratch, StubCall } from './deploy-stub';
+import { run } from '../deploy/deploy-command';
+import { DeployError, deploy, DeployOptions } from '../deploy/deploy';
+import { parseDuration } from '../deploy/duration';
+import { OUTPUT_RECORD, outputDigest, readOutputRecord } from '../synth/output-folder';
+import { writeSecrets as writeSynthSecrets } from '../synth/secrets-folder';
+import { installStub, newScenario, recordedCalls, removeScratch, scratch, StubCall } from './support/deploy-stub';
 
 const WAVE = 'argocd.argoproj.io/sync-wave';
 const meta = (name: string, wave: number, namespace?: string) => ({ name, ...(namespace ? { namespace } : {}), annotations: { [WAVE]: String(wave) } });
@@ -43,16 +44,20 @@ const FILES: Record<string, object[]> = {
 
 const SECRET = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'honeycomb', namespace: 'otel' }, data: { 'api-key': 'c2VjcmV0LWtleS12YWx1ZQ==' } };
 
-function writeDist(files: Record<string, object[]> = FILES): string {
+/** A synthesized output of cluster `cluster`: the files, and the record synth writes beside them. */
+function writeDist(files: Record<string, object[]> = FILES, cluster = 'stub'): string {
   const dir = scratch('dist-');
   for (const [name, objects] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), objects.map((o) => stringify(o)).join('---\n'));
+  const digests = Object.fromEntries(Object.keys(files).sort().map((f) => [f, 'x']));
+  fs.writeFileSync(path.join(dir, OUTPUT_RECORD), `${JSON.stringify({ tool: 'falco-otel-honeycomb', cluster, files: digests, folders: [] }, null, 1)}\n`);
   return dir;
 }
 
-function writeSecrets(): string {
-  const dir = scratch('secrets-');
-  fs.writeFileSync(path.join(dir, 'otel-honeycomb.yaml'), stringify(SECRET));
-  return dir;
+/** The secrets folder synth writes for the output `dist`: `<root>/<cluster>/` with its record. */
+function writeSecrets(dist: string = writeDist()): { root: string; dist: string } {
+  const root = scratch('secrets-');
+  writeSynthSecrets(root, readOutputRecord(dist)!.cluster!, [SECRET as any], outputDigest(dist)!, 'otel');
+  return { root, dist };
 }
 
 const stubBin = installStub();
@@ -82,7 +87,8 @@ const count = (calls: StubCall[], pattern: RegExp): number => summary(calls).fil
 
 describe('npm run deploy (stub kubectl, no cluster)', () => {
   test('applies wave by wave and waits between: CRDs, cert Jobs, operator, Falco, Secret, collector', async () => {
-    const { error, calls, report, log } = await deployWith({}, { secretsDir: writeSecrets() });
+    const { root, dist } = writeSecrets();
+    const { error, calls, report, log } = await deployWith({}, { dir: dist, secretsDir: root });
     expect(error).toBeUndefined();
     // Without --context, the current context is read once and pinned for every later call.
     expect(calls[0]).toEqual({ args: ['config', 'current-context'], context: undefined, applied: undefined });
@@ -131,7 +137,7 @@ describe('npm run deploy (stub kubectl, no cluster)', () => {
 
   test('without a secrets folder there is no Secret stage', () => {
     expect(count(baseline.calls, /Secret\//)).toBe(0);
-    expect(baseline.log).toContain("the collector's Secret must exist in the cluster already");
+    expect(baseline.log).toContain("(no Secrets written by synth for cluster stub in ");
   });
 
   test('re-running gives the same call sequence', async () => {
@@ -231,21 +237,24 @@ describe('scripts/deploy.ts', () => {
 
   test('exits 0 on success and 1 with the stage-named message on failure', async () => {
     const out: string[] = [];
-    const dir = writeDist();
-    expect(await run(['--dir', dir, '--secrets', writeSecrets()], env({}), (l) => out.push(l), (l) => out.push(l))).toBe(0);
+    const { root, dist: dir } = writeSecrets();
+    expect(await run(['--dir', dir, '--secrets', root], env({}), (l) => out.push(l), (l) => out.push(l))).toBe(0);
     expect(out.join('\n')).toContain('daemonset otel/falco-collector: 2/2 pods ready');
     const errors: string[] = [];
     expect(await run(['--dir', dir, '--context', 'c1', '--timeout', '1m'], env({ WEBHOOK_REFUSALS: 'always' }), () => undefined, (l) => errors.push(String(l)))).toBe(1);
     expect(errors.join('\n')).toMatch(/^deploy failed in stage "wave 3: OpenTelemetryCollector otel\/falco"/);
   });
 
-  test('usage errors exit 2; a bad duration or a missing named secrets folder exits 1', async () => {
+  test('--help prints the usage and exits 0; usage errors exit 2; a bad duration exits 1, one line each', async () => {
+    const out: string[] = [];
+    expect(await run(['--help'], env({}), (l) => out.push(l), (l) => out.push(l))).toBe(0);
+    expect(out.join('\n')).toMatch(/^usage: npm run deploy -- /);
     const errors: string[] = [];
     const quiet = () => undefined;
     expect(await run(['--bogus'], env({}), quiet, (l) => errors.push(l))).toBe(2);
     expect(await run(['--timeout', 'soon', '--dir', writeDist()], env({}), quiet, (l) => errors.push(l))).toBe(1);
-    expect(await run(['--secrets', '/nonexistent/secrets', '--dir', writeDist()], env({}), quiet, (l) => errors.push(l))).toBe(1);
-    expect(errors.join('\n')).toMatch(/Unknown option '--bogus'[\s\S]*"soon" is not a duration[\s\S]*secrets folder \/nonexistent\/secrets does not exist/);
+    expect(errors[0]).toMatch(/^deploy failed: Unknown option '--bogus'; expected the options below\nusage: /);
+    expect(errors[1]).toBe('deploy failed: --timeout "soon": is not a duration; expected a duration such as 300s, 5m or 1m30s');
   });
 
   test('--timeout reads durations as kubectl writes them; a bare number is seconds', () => {
@@ -254,19 +263,59 @@ describe('scripts/deploy.ts', () => {
   });
 });
 
-describe('default secrets folder', () => {
-  test('secrets/<cluster> for --dir dist/<cluster> when synth:all wrote it, else secrets', () => {
-    const cwd = process.cwd();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-secrets-'));
-    try {
-      process.chdir(dir);
-      fs.mkdirSync(path.join('secrets', 'prod-eu'), { recursive: true });
-      expect(defaultSecretsDir('dist/prod-eu')).toBe(path.join('secrets', 'prod-eu'));
-      expect(defaultSecretsDir('dist/prod-us')).toBe('secrets');
-      expect(defaultSecretsDir('dist')).toBe('secrets');
-    } finally {
-      process.chdir(cwd);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+describe('Secrets: only what the last synth of this output wrote for its cluster', () => {
+  const apply = (calls: StubCall[]) => summary(calls).filter((s) => s.includes('Secret/'));
+
+  test('the recorded Secret of the cluster is applied, once, before the collector', async () => {
+    const { root, dist } = writeSecrets();
+    const { error, calls } = await deployWith({}, { dir: dist, secretsDir: root });
+    expect(error).toBeUndefined();
+    expect(apply(calls)).toEqual(['apply Secret/honeycomb']);
+  });
+
+  test('another cluster\'s output gets none of them: its own folder is looked up, not the flat one', async () => {
+    const { root } = writeSecrets();
+    const other = writeDist(FILES, 'prod-eu');
+    const { error, calls, log } = await deployWith({}, { dir: other, secretsDir: root });
+    expect(error).toBeUndefined();
+    expect(apply(calls)).toEqual([]);
+    expect(log).toContain('no Secrets written by synth for cluster prod-eu');
+  });
+
+  test('Secrets of an earlier synth of the cluster (the output changed since) are refused', async () => {
+    const { root, dist } = writeSecrets();
+    fs.appendFileSync(path.join(dist, OUTPUT_RECORD), ' ');
+    const { error, calls } = await deployWith({}, { dir: dist, secretsDir: root });
+    expect(error.message).toContain('its Secrets belong to another synth of stub than the output being deployed');
+    expect(calls).toEqual([]);
+  });
+
+  test('a file synth did not write (a ClusterRoleBinding dropped in) is refused, and nothing is applied', async () => {
+    const { root, dist } = writeSecrets();
+    const crb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'pwn' }, roleRef: { kind: 'ClusterRole', name: 'cluster-admin' } };
+    fs.writeFileSync(path.join(root, 'stub', 'extra.yaml'), stringify(crb));
+    const { error, calls } = await deployWith({}, { dir: dist, secretsDir: root });
+    expect(error.message).toMatch(/extra\.yaml: was not written by synth; expected only the Secret manifests synth writes/);
+    expect(calls).toEqual([]);
+  });
+
+  test('a Secret manifest edited since synth (another kind, another namespace) is refused', async () => {
+    const { root, dist } = writeSecrets();
+    const file = path.join(root, 'stub', 'otel-honeycomb.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('namespace: otel', 'namespace: kube-system'));
+    const { error, calls } = await deployWith({}, { dir: dist, secretsDir: root });
+    expect(error.message).toContain('otel-honeycomb.yaml: changed since synth wrote it');
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('every kubectl call is bounded by --timeout', () => {
+  test.each(['config', 'apply', 'rollout', 'get'])('a kubectl that hangs on %s is stopped, and deploy fails saying so', async (hang) => {
+    const started = Date.now();
+    const { error } = await deployWith({ HANG: hang }, { timeoutMs: 500, ...(hang === 'config' ? {} : { context: 'kind-prod' }) });
+    expect(error).toBeInstanceOf(DeployError);
+    expect(error.message).toMatch(/kubectl did not answer within \d+ s and was stopped/);
+    // A wait gets its --timeout plus a grace (here 1 s); every other call the bound itself.
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { minimatch } from 'minimatch';
-import { findOne, synthStack, tempDir, testConfig } from './helpers';
+import { findOne, synthStack, testConfig, testRenderer } from './support/helpers';
 import { honeycombColumns, ModelRecord, runPipeline, STANZA_SEVERITY_NUMBERS } from './otel-pipeline-model';
 import { OpenTelemetryCollector } from '../imports/opentelemetry.io';
 import { FalcoDaemonSet, FalcoDaemonSetProps } from '../lib/falco/falco-daemon-set';
@@ -22,7 +22,7 @@ const FALCO_POD_LOG = `/var/log/pods/falco_falco-x7k2p_${UID}/falco/0.log`;
 /** A small app: Falco in one chart, the Secret and the collector in another. */
 function buildCollector(falcoProps: FalcoDaemonSetProps = {}, collectorProps: Partial<FalcoCollectorProps> = {}) {
   const app = Testing.app();
-  const falco = new FalcoDaemonSet(new Chart(app, 'falco'), 'falco', falcoProps);
+  const falco = new FalcoDaemonSet(new Chart(app, 'falco'), 'falco', { renderer: testRenderer(), ...falcoProps });
   const chart = new Chart(app, 'collector');
   const secret = new HoneycombSecret(chart, 'honeycomb');
   const collector = new FalcoCollector(chart, 'collector', { falco, secret, clusterName: 'prod-eu', ...collectorProps });
@@ -361,7 +361,7 @@ describe('FalcoCollector', () => {
 
     test('with the key at hand (source env), it is in no synthesized object of the chart', () => {
       const apiKey = 'hcaik_01testkeyneverinoutput0123456789';
-      const other = addCollector(falco, { secretProps: { source: 'env', apiKey, secretName: 'hc', secretKey: 'key', secretsDir: tempDir() } });
+      const other = addCollector(falco, { secretProps: { source: 'env', apiKey, secretName: 'hc', secretKey: 'key' } });
       const text = JSON.stringify(other.objects);
       expect(text).not.toContain(apiKey);
       expect(text).not.toContain(Buffer.from(apiKey).toString('base64'));

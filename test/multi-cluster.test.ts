@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
-import { fileDigests, tempDir } from './helpers';
-import { synthesizeAll } from '../lib/synth/synthesize';
+import { fileDigests, tempDir } from './support/helpers';
+import { clusterConfigs, synthesize } from '../synth/synthesize';
 
 const RULE = (name: string) => [
   '  rules:',
@@ -23,7 +23,8 @@ function writeConfigs(configs: Record<string, string>): string {
 function objectsIn(dir: string): Record<string, any[]> {
   const result: Record<string, any[]> = {};
   for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
+    // Manifests only: not the folders' records of what synth wrote (OUTPUT_RECORD).
+    if (!entry.isFile() || !entry.name.endsWith('.k8s.yaml')) continue;
     const file = path.join(entry.parentPath, entry.name);
     result[path.relative(dir, file)] = loadAll(fs.readFileSync(file, 'utf8')).filter(Boolean);
   }
@@ -41,10 +42,10 @@ describe('npm run synth:all: one folder per cluster', () => {
     'prod-eu': `cluster:\n  name: prod-eu\nhoneycomb:\n  region: eu\nfalco:\n${RULE('Netcat in prod-eu')}\n`,
   });
   const outdir = path.join(tempDir(), 'dist');
-  let result: Awaited<ReturnType<typeof synthesizeAll>>;
+  let result: Awaited<ReturnType<typeof synthesize>>;
   let objects: Record<string, any[]>;
   beforeAll(async () => {
-    result = await synthesizeAll({ configDir, outdir, secretsDir: tempDir() });
+    result = await synthesize({ clusters: clusterConfigs(configDir), outdir, secretsDir: tempDir() });
     objects = objectsIn(outdir);
   });
 
@@ -70,7 +71,7 @@ describe('npm run synth:all: one folder per cluster', () => {
 
   test('deterministic: a second run writes the same bytes', async () => {
     const again = path.join(tempDir(), 'dist');
-    await synthesizeAll({ configDir, outdir: again, secretsDir: tempDir() });
+    await synthesize({ clusters: clusterConfigs(configDir), outdir: again, secretsDir: tempDir() });
     expect(fileDigests(again)).toEqual(fileDigests(outdir));
   });
 
@@ -80,15 +81,15 @@ describe('npm run synth:all: one folder per cluster', () => {
       'prod-us': `cluster:\n  name: prod-us\n`,
       'prod-eu': `cluster:\n  name: prod-eu\nhoneycomb:\n  region: mars\n`,
     });
-    await expect(synthesizeAll({ configDir: broken, outdir, secretsDir: tempDir() })).rejects.toThrow(/prod-eu\.yaml:4: honeycomb\.region: "mars"/);
+    await expect(synthesize({ clusters: clusterConfigs(broken), outdir, secretsDir: tempDir() })).rejects.toThrow(/prod-eu\.yaml:4: honeycomb\.region: "mars"/);
     expect(fileDigests(outdir)).toEqual(before);
     expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
   });
 
   test('a config whose cluster.name differs from its file name is refused', async () => {
     const mismatched = writeConfigs({ a: 'cluster:\n  name: a\n', b: 'cluster:\n  name: production\n' });
-    await expect(synthesizeAll({ configDir: mismatched, outdir: path.join(tempDir(), 'dist') }))
-      .rejects.toThrow(/b\.yaml: cluster\.name: "production" differs from the file name; expected "b"/);
+    await expect(synthesize({ clusters: clusterConfigs(mismatched), outdir: path.join(tempDir(), 'dist') }))
+      .rejects.toThrow(/b\.yaml:2: cluster\.name: "production" differs from the file name; expected "b"/);
   });
 });
 
@@ -96,7 +97,7 @@ describe('a single-cluster repository keeps the flat dist/', () => {
   test('one config writes the charts directly into dist/', async () => {
     const configDir = writeConfigs({ default: 'cluster:\n  name: demo\n' });
     const outdir = path.join(tempDir(), 'dist');
-    await synthesizeAll({ configDir, outdir, secretsDir: tempDir() });
-    expect(fs.readdirSync(outdir).sort()).toEqual(['0000-namespaces-crds.k8s.yaml', '0001-otel-operator.k8s.yaml', '0002-falco.k8s.yaml', '0003-collector.k8s.yaml']);
+    await synthesize({ clusters: clusterConfigs(configDir), outdir, secretsDir: tempDir() });
+    expect(fs.readdirSync(outdir).sort()).toEqual(['.falco-otel-honeycomb', '0000-namespaces-crds.k8s.yaml', '0001-otel-operator.k8s.yaml', '0002-falco.k8s.yaml', '0003-collector.k8s.yaml']);
   });
 });

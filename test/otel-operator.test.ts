@@ -3,8 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import { loadAll } from 'js-yaml';
-import { findOne, snapshotView, tempDir, testConfig } from './helpers';
-import { chartLocation, OTEL_OPERATOR_CHART, resolveHelm } from '../lib/helm/pinned';
+import { findOne, pinnedChartFile, snapshotView, tempDir, testConfig, testRenderer } from './support/helpers';
+import { resolveHelm } from '../lib/helm/helm-binary';
+import { HelmRenderer } from '../lib/helm/helm-renderer';
+import { OTEL_OPERATOR_CHART } from '../lib/pins';
 import { OtelOperator, OtelOperatorProps } from '../lib/otel/otel-operator';
 import { CERTGEN_IMAGE, KUBECTL_IMAGE, SHELL_IMAGE, WebhookCertJobs, WebhookCertJobsProps } from '../lib/otel/webhook-cert-jobs';
 
@@ -15,7 +17,9 @@ const PINNED = /^[a-z0-9.\-/]+:[\w.\-]+@sha256:[0-9a-f]{64}$/;
 
 function synthOperator(props: OtelOperatorProps = {}): { operator: OtelOperator; objects: any[] } {
   const chart = new Chart(Testing.app(), 'test');
-  const operator = new OtelOperator(chart, 'operator', props);
+  // webhookCerts 'helm' renders a new CA each time: never from the suite's render cache.
+  const renderer = props.webhookCerts === 'helm' ? new HelmRenderer({ chartsDir: process.env.CHARTS_DIR }) : testRenderer();
+  const operator = new OtelOperator(chart, 'operator', { renderer, ...props });
   return { operator, objects: Testing.synth(chart) };
 }
 
@@ -339,13 +343,11 @@ describe('WebhookCertJobs', () => {
 describe('compared with the manual steps (bare helm template)', () => {
   // The release as the manual steps install it, rendered by the pinned helm from the same chart.
   function helmTemplate(): any[] {
-    const location = chartLocation(OTEL_OPERATOR_CHART);
-    const args = ['template', 'opentelemetry-operator', location.chart, '-n', 'otel', '--kube-version', '1.28.0',
+    const args = ['template', 'opentelemetry-operator', pinnedChartFile(OTEL_OPERATOR_CHART), '-n', 'otel', '--kube-version', '1.28.0',
       '--set', 'manager.collectorImage.repository=otel/opentelemetry-collector-k8s',
       '--set', 'admissionWebhooks.certManager.enabled=false',
       '--set', 'admissionWebhooks.autoGenerateCert.enabled=true'];
-    if (location.repo) args.push('--repo', location.repo, '--version', location.version!);
-    const out = execFileSync(resolveHelm(), args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync(resolveHelm(undefined).path, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     return loadAll(out).filter(Boolean) as any[];
   }
 

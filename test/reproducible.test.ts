@@ -1,15 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileDigests, tempDir } from './helpers';
-import { withEnvAsync } from './synth-cli';
-import { synthesize } from '../lib/synth/synthesize';
+import { fileDigests, tempDir, TEST_CONFIG } from './support/helpers';
+import { withEnvAsync } from './support/synth-cli';
+import { synthesize } from '../synth/synthesize';
 
 const ROOT = path.resolve(__dirname, '..');
 
 /** Synthesizes the default config with a given environment, restoring process.env afterwards. */
 async function synthWithEnv(env: Record<string, string>): Promise<string> {
   const outdir = path.join(tempDir(), 'dist');
-  await withEnvAsync(env, () => synthesize({ configFile: path.join(ROOT, 'config', 'default.yaml'), outdir, secretsDir: tempDir() }));
+  await withEnvAsync(env, () => synthesize({ clusters: [{ configFile: TEST_CONFIG }], outdir, secretsDir: tempDir() }));
   return outdir;
 }
 

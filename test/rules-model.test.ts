@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ConfigError, parseConfig } from '../lib/config/load-config';
+import { ConfigError, parseConfig } from '../app/load-config';
+import { buildFromConfig } from '../app/falco-otel-app';
+import { testRenderer } from './support/helpers';
 import { DEFAULT_RULES, DEFAULT_RULES_REPOSITORY, DEFAULT_RULES_VERSION } from '../lib/falco/default-ruleset';
 import {
   FALCO_PRIORITIES, falcoListSchema, falcoMacroSchema, FalcoPriority, falcoRuleSchema, isRuleChange,
@@ -195,9 +197,10 @@ describe('rule changes', () => {
   });
 
   const config = (rules: string[]) => ['cluster: {name: demo}', 'falco:', '  rules:', ...rules.map((r) => `    - ${r}`)].join('\n');
+  // Loaded and built, as synth does: the construct checks names, the loader adds file and line.
   const problems = (text: string) => {
     try {
-      parseConfig(text, 'c.yaml', {});
+      buildFromConfig(parseConfig(text, 'c.yaml', {}), { renderer: testRenderer() });
     } catch (err) {
       return (err as ConfigError).message.split('\n');
     }

@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
 import { parse } from 'yaml';
-import { tempDir } from './helpers';
-import { withEnvAsync } from './synth-cli';
-import { synthesize } from '../lib/synth/synthesize';
+import { tempDir } from './support/helpers';
+import { withEnvAsync } from './support/synth-cli';
+import { synthesize } from '../synth/synthesize';
 
 const ROOT = path.resolve(__dirname, '..');
 const SENTINEL = 'hcaik_SENTINEL_0123456789abcdef_must_never_reach_dist';
@@ -23,7 +23,7 @@ describe('no secret material under dist/', () => {
   fs.writeFileSync(configFile, 'cluster:\n  name: secret-test\nhoneycomb:\n  apiKey:\n    source: env\n');
   const outdir = path.join(work, 'dist');
   const secretsDir = path.join(work, 'secrets');
-  beforeAll(() => withEnvAsync({ HONEYCOMB_API_KEY: SENTINEL }, () => synthesize({ configFile, outdir, secretsDir })));
+  beforeAll(() => withEnvAsync({ HONEYCOMB_API_KEY: SENTINEL }, () => synthesize({ clusters: [{ configFile }], outdir, secretsDir })));
   const base64 = Buffer.from(SENTINEL).toString('base64');
 
   test('neither the API key (plain or base64) nor any private key or certificate is in dist/', () => {
@@ -41,16 +41,19 @@ describe('no secret material under dist/', () => {
     expect(kinds).not.toContain('Secret');
   });
 
-  test('the Secret is written to secrets/, holding the key', () => {
-    const [manifest] = fs.readdirSync(secretsDir);
-    const secret = parse(fs.readFileSync(path.join(secretsDir, manifest), 'utf8'));
+  test('the Secret is written to secrets/<cluster>/, holding the key', () => {
+    const dir = path.join(secretsDir, 'secret-test');
+    expect(fs.readdirSync(dir).sort()).toEqual(['.synth-secrets.json', 'otel-honeycomb.yaml']);
+    const manifest = 'otel-honeycomb.yaml';
+    const secret = parse(fs.readFileSync(path.join(dir, manifest), 'utf8'));
     expect(secret).toMatchObject({ kind: 'Secret', metadata: { name: 'honeycomb', namespace: 'otel' } });
     expect(Buffer.from(secret.data['api-key'], 'base64').toString()).toBe(SENTINEL);
-    expect(fs.statSync(path.join(secretsDir, manifest)).mode & 0o077).toBe(0);
+    expect(fs.statSync(path.join(dir, manifest)).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
   });
 
   test('git ignores secrets/ in this repository', () => {
     // check-ignore exits 0 when the path is ignored (it need not exist).
-    expect(() => execFileSync('git', ['check-ignore', '-q', 'secrets/otel-honeycomb.yaml'], { cwd: ROOT })).not.toThrow();
+    expect(() => execFileSync('git', ['check-ignore', '-q', 'secrets/demo/otel-honeycomb.yaml'], { cwd: ROOT })).not.toThrow();
   });
 });

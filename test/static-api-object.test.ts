@@ -1,5 +1,5 @@
 import { ApiObject, App, Chart, Lazy, Testing } from 'cdk8s';
-import { synthStack } from './helpers';
+import { synthStack } from './support/helpers';
 import { StaticApiObject } from '../lib/k8s/static-api-object';
 
 // lib/k8s/static-api-object.ts: CRDs copied from the operator chart are StaticApiObjects, whose
@@ -8,7 +8,7 @@ import { StaticApiObject } from '../lib/k8s/static-api-object';
 /** The JSON of `json` as an ApiObject and as a StaticApiObject, each in a chart of its own. */
 function both(json: any, adjust: (o: ApiObject) => void = () => {}): { plain: any; fixed: StaticApiObject; fixedJson: any } {
   const plainObject = new ApiObject(new Chart(Testing.app(), 'a'), 'x', json);
-  const fixed = new StaticApiObject(new Chart(Testing.app(), 'b'), 'x', json);
+  const fixed = new StaticApiObject(new Chart(Testing.app(), 'b'), 'x', json.metadata, json);
   adjust(plainObject);
   adjust(fixed);
   return { plain: plainObject.toJson(), fixed, fixedJson: fixed.toJson() };
@@ -39,6 +39,16 @@ describe('StaticApiObject', () => {
     }
   });
 
+  test('one document in several objects (a fleet sharing a render) is sorted once, and each keeps its own metadata', () => {
+    const document = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { b: '1', a: '2' } };
+    const one = new StaticApiObject(new Chart(Testing.app(), 'one'), 'x', { name: 'one' }, document);
+    const two = new StaticApiObject(new Chart(Testing.app(), 'two'), 'x', { name: 'two' }, document);
+    const [a, b] = [one.toJson(), two.toJson()];
+    expect([a.metadata.name, b.metadata.name]).toEqual(['one', 'two']);
+    expect(a.data).toBe(b.data);
+    expect(Object.keys(a.data)).toEqual(['a', 'b']);
+  });
+
   test('metadata added after construction shows; the body is frozen, so no caller changes the next result', () => {
     const { fixed } = both({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b', list: [{ x: 1 }] } });
     fixed.metadata.addLabel('added', Lazy.any({ produce: () => 'later' }) as any);
@@ -52,7 +62,7 @@ describe('StaticApiObject', () => {
 
   test('a body that is not plain JSON (a Lazy value) is refused with the object\'s path', () => {
     const chart = new Chart(new App(), 'c');
-    const fixed = new StaticApiObject(chart, 'x', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: Lazy.any({ produce: () => 'x' }) } });
+    const fixed = new StaticApiObject(chart, 'x', { name: 'c' }, { apiVersion: 'v1', kind: 'ConfigMap', data: { a: Lazy.any({ produce: () => 'x' }) } });
     expect(() => fixed.toJson()).toThrow(/StaticApiObject c\/x: the body must be plain JSON, found a/);
   });
 });

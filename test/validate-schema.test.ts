@@ -1,7 +1,8 @@
-import { checkSchema, JsonSchema } from '../lib/validate/check-schema';
-import { customResourceSchema } from '../lib/validate/crd-schema';
-import { kubernetesSchema, SCHEMA_PACKAGES } from '../lib/validate/kubernetes-schema';
-import { isQuantity } from '../lib/validate/quantity';
+import { checkSchema, JsonSchema } from '../synth/validate/check-schema';
+import { customResourceSchema } from '../synth/validate/crd-schema';
+import { kubernetesSchema } from '../synth/validate/kubernetes-schema';
+import { KUBERNETES_MINORS } from '../lib/k8s/kubernetes-versions';
+import { isQuantity } from '../synth/validate/quantity';
 import { UserError } from '../lib/errors';
 
 const noRefs = (ref: string): JsonSchema => { throw new Error(`unexpected $ref ${ref}`); };
@@ -48,11 +49,16 @@ describe('the Kubernetes API schema from cdk8s-plus', () => {
     expect(d.PodSpec.additionalProperties).toBe(false);
   });
 
-  test('any other minor version is a UserError naming the supported ones', () => {
-    expect(Object.keys(SCHEMA_PACKAGES)).toEqual(['1.28']);
-    expect(kubernetesSchema('1.28.7').minor).toBe('1.28');
-    expect(() => kubernetesSchema('1.29.0')).toThrow(UserError);
-    expect(() => kubernetesSchema('1.29.0')).toThrow(/kubernetesVersion 1\.29\.0: .*supported: 1\.28\.x/);
+  test('every supported minor has its schema, with its kinds; any other minor is a UserError naming the supported ones', () => {
+    expect(KUBERNETES_MINORS).toEqual(['1.28', '1.29', '1.30', '1.31', '1.32', '1.33']);
+    for (const minor of KUBERNETES_MINORS) {
+      const schema = kubernetesSchema(`${minor}.7`);
+      expect(schema.minor).toBe(minor);
+      expect(schema.source).toMatch(new RegExp(`^cdk8s-plus-${minor.split('.')[1]}@`));
+      expect(schema.kinds.get('apps/v1 DaemonSet')).toBeDefined();
+    }
+    expect(() => kubernetesSchema('1.34.0')).toThrow(UserError);
+    expect(() => kubernetesSchema('1.34.0')).toThrow(/kubernetesVersion 1\.34\.0: .*supported: 1\.28\.x, 1\.29\.x, 1\.30\.x, 1\.31\.x, 1\.32\.x, 1\.33\.x/);
   });
 });
 

@@ -3,39 +3,31 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { load } from 'js-yaml';
 import { stringify } from 'yaml';
-import { DEFAULT_RULES_VERSION } from './default-ruleset';
-import { CUSTOM_RULES_FILE, falcoRelease, falcoRulesRefs, falcoTolerations } from './falco-release';
+import { IFalcoLogSource } from './falco-log-source';
 import { FalcoList, FalcoMacro, FalcoRule, falcoListSchema, falcoMacroSchema, falcoRuleSchema, RuleSelection, rulesFileEntries } from './rules';
+import { rulesetProblems, SelectionEntry } from './ruleset-checks';
 import { HelmRelease } from '../helm/helm-release';
+import { HelmRenderer, HelmTemplate } from '../helm/helm-renderer';
 import { ensureNamespace } from '../k8s/ensure-namespace';
+import { kubernetesVersionProblem } from '../k8s/kubernetes-versions';
+import { namespaceProblem } from '../k8s/patterns';
+import { ResourceRequirements, Toleration } from '../k8s/pod-types';
+import { FALCO_CHART, FALCO_RULES } from '../pins';
+import { formatPropProblem, PropProblem } from '../problems';
 
-/** How Falco gets kernel events. */
-export type FalcoDriver = 'auto' | 'modern_ebpf' | 'kmod';
+/** How Falco gets kernel events: `auto` lets the driver loader pick, the others force one. */
+export const FALCO_DRIVERS = ['auto', 'modern_ebpf', 'kmod'] as const;
+export type FalcoDriver = (typeof FALCO_DRIVERS)[number];
 
-/** The drivers the chart supports under their current names. */
-export const FALCO_DRIVER_KINDS: readonly FalcoDriver[] = ['auto', 'modern_ebpf', 'kmod'];
-
-/** A Kubernetes toleration. */
-export interface Toleration {
-  /** Taint key to tolerate. @default - every key (with operator Exists) */
-  readonly key?: string;
-  /** How key and value are compared. @default 'Equal' */
-  readonly operator?: 'Exists' | 'Equal';
-  /** Taint value to match with operator Equal. @default - none */
-  readonly value?: string;
-  /** Taint effect to tolerate. @default - every effect */
-  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  /** How long a NoExecute taint is tolerated. @default - forever */
-  readonly tolerationSeconds?: number;
-}
-
-/** CPU and memory of a container, as Kubernetes quantities. */
-export interface ResourceRequirements {
-  /** What the scheduler reserves. @default - none */
-  readonly requests?: { readonly cpu?: string | number; readonly memory?: string | number };
-  /** The most the container may use. @default - none */
-  readonly limits?: { readonly cpu?: string | number; readonly memory?: string | number };
-}
+/** The defaults of FalcoDaemonSetProps; the config schema takes its defaults from here. */
+export const FALCO_DEFAULTS = {
+  namespace: 'falco',
+  releaseName: 'falco',
+  driver: 'auto' as FalcoDriver,
+  leastPrivileged: false,
+  rulesVersion: FALCO_RULES.version,
+  followRulesUpdates: false,
+} as const;
 
 export interface FalcoDaemonSetProps {
   /** Namespace of Falco; a Namespace object is emitted for it. @default 'falco' */
@@ -56,7 +48,7 @@ export interface FalcoDaemonSetProps {
   /**
    * Exact version (MAJOR.MINOR.PATCH) of the default ruleset
    * `ghcr.io/falcosecurity/rules/falco-rules` that falcoctl installs when a pod starts.
-   * @default '5.1.0'
+   * @default - the pinned version (lib/helm/pins.json, falcoRules)
    */
   readonly rulesVersion?: string;
   /**
@@ -84,17 +76,22 @@ export interface FalcoDaemonSetProps {
   readonly resources?: ResourceRequirements;
   /** Tolerations added after the chart's, which let Falco run on control-plane nodes. @default - none */
   readonly tolerations?: Toleration[];
-  /** Kubernetes version the chart is rendered for. @default '1.28.0' */
+  /** Kubernetes version the chart is rendered for. @default DEFAULT_KUBERNETES_VERSION */
   readonly kubernetesVersion?: string;
   /** Where the Namespace object goes, so an app can apply it first. @default - this construct */
   readonly namespaceScope?: Construct;
-  /** Path of the helm binary. @default - HELM_BIN, else the pinned helm */
-  readonly helmExecutable?: string;
-  /** Folder of packaged charts. @default - CHARTS_DIR, else the chart repository */
-  readonly chartsDir?: string;
+  /** Renders the chart. @default HelmRenderer.shared() */
+  readonly renderer?: HelmRenderer;
 }
 
-export { CHART_TOLERATIONS, CUSTOM_RULES_FILE } from './falco-release';
+/** The tolerations in the chart's values.yaml (falco 9.1.0): Falco runs on control-plane nodes too. */
+export const CHART_TOLERATIONS: readonly Toleration[] = [
+  { effect: 'NoSchedule', key: 'node-role.kubernetes.io/master' },
+  { effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane' },
+];
+
+/** The file under /etc/falco/rules.d that holds custom rules. */
+export const CUSTOM_RULES_FILE = 'custom-rules.yaml';
 
 /** Volumes of the chart's pod template that carry falco.yaml and the custom rules. */
 const FALCO_YAML_VOLUME = 'falco-yaml';
@@ -108,13 +105,43 @@ const EXACT_VERSION = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
  *
  * Rules added with `addRule()` and friends after construction still reach the output: the rules
  * ConfigMap, the `rules:` selection of falco.yaml and the pods' checksum annotations are produced
- * at synth time.
+ * at synth time. Rules, macros, lists and the selection are checked together at synth time as
+ * Falco's rule loader checks them (node validation; `problems()` lists them).
  */
-export class FalcoDaemonSet extends Construct {
+export class FalcoDaemonSet extends Construct implements IFalcoLogSource {
+  /** The `helm template` this construct renders for `props`. */
+  public static chartTemplate(props: FalcoDaemonSetProps = {}): HelmTemplate {
+    const { rulesRef, followedRulesRef } = rulesRefs(props);
+    return {
+      chart: FALCO_CHART,
+      releaseName: props.releaseName ?? FALCO_DEFAULTS.releaseName,
+      namespace: props.namespace ?? FALCO_DEFAULTS.namespace,
+      kubernetesVersion: props.kubernetesVersion,
+      values: {
+        tty: true,
+        falco: { json_output: true },
+        driver: { kind: props.driver ?? FALCO_DEFAULTS.driver, modernEbpf: { leastPrivileged: props.leastPrivileged ?? FALCO_DEFAULTS.leastPrivileged } },
+        tolerations: [...CHART_TOLERATIONS, ...(props.tolerations ?? [])],
+        // Placeholder: it makes the chart mount /etc/falco/rules.d; the content comes at synth time.
+        customRules: { [CUSTOM_RULES_FILE]: '[]' },
+        falcoctl: {
+          artifact: { follow: { enabled: followedRulesRef !== undefined } },
+          config: {
+            artifact: {
+              // The chart appends its container plugin to these refs.
+              install: { refs: [rulesRef] },
+              follow: { refs: followedRulesRef ? [followedRulesRef] : [] },
+            },
+          },
+        },
+      },
+    };
+  }
+
   public readonly namespace: string;
   public readonly releaseName: string;
   /** Name of the DaemonSet, and so the prefix of its pods' names (the chart's fullname). */
-  public readonly fullName: string;
+  public readonly daemonSetName: string;
   /** Name of the container that runs Falco (the one whose logs carry the alerts). */
   public readonly containerName = 'falco';
   /** Tolerations of the DaemonSet's pods: the chart's and the extra ones. */
@@ -123,6 +150,7 @@ export class FalcoDaemonSet extends Construct {
   public readonly rulesRef: string;
   /** OCI reference the falcoctl sidecar follows, when following is on. */
   public readonly followedRulesRef?: string;
+  public readonly rulesVersion: string;
   public readonly release: HelmRelease;
   public readonly daemonSet: ApiObject;
   /** The ConfigMap holding falco.yaml. */
@@ -133,24 +161,28 @@ export class FalcoDaemonSet extends Construct {
   private readonly rules: FalcoRule[] = [];
   private readonly macros: FalcoMacro[] = [];
   private readonly lists: FalcoList[] = [];
-  private readonly selection: RuleSelection[] = [];
+  private readonly selection: SelectionEntry[] = [];
+  /** Problems found when entries were added (their shape), by prop path. */
+  private readonly entryProblems: PropProblem[] = [];
+  private readonly propProblems: PropProblem[];
 
   constructor(scope: Construct, id: string, props: FalcoDaemonSetProps = {}) {
     super(scope, id);
-    const driver = props.driver ?? 'auto';
-    const rulesVersion = props.rulesVersion ?? DEFAULT_RULES_VERSION;
-    validateProps(props, driver, rulesVersion);
-
-    const release = falcoRelease(props);
-    this.namespace = release.namespace;
-    this.releaseName = release.releaseName;
-    this.tolerations = falcoTolerations(props);
-    const refs = falcoRulesRefs(props);
+    const template = FalcoDaemonSet.chartTemplate(props);
+    // What helm needs to render at all is checked now; the rest at synth time, all together.
+    const [unrenderable] = renderProblems(props);
+    if (unrenderable) throw new Error(`FalcoDaemonSet ${this.node.path}: ${formatPropProblem(unrenderable)}`);
+    this.propProblems = validateProps(props);
+    this.namespace = template.namespace;
+    this.releaseName = template.releaseName;
+    this.rulesVersion = props.rulesVersion ?? FALCO_DEFAULTS.rulesVersion;
+    this.tolerations = [...CHART_TOLERATIONS, ...(props.tolerations ?? [])];
+    const refs = rulesRefs(props);
     this.rulesRef = refs.rulesRef;
     this.followedRulesRef = refs.followedRulesRef;
 
     ensureNamespace(props.namespaceScope ?? this, this.namespace);
-    this.release = new HelmRelease(this, 'release', release);
+    this.release = new HelmRelease(this, 'release', { ...template, renderer: props.renderer });
 
     props.lists?.forEach((l) => this.addList(l));
     props.macros?.forEach((m) => this.addMacro(m));
@@ -159,48 +191,50 @@ export class FalcoDaemonSet extends Construct {
     props.disabledTags?.forEach((t) => this.disableTag(t));
 
     const chartDaemonSet = this.findDaemonSet();
-    this.fullName = chartDaemonSet.name;
+    this.daemonSetName = chartDaemonSet.name;
     const falcoYaml = this.produceFalcoYamlAtSynth(chartDaemonSet);
     const rulesData = this.produceRulesAtSynth(chartDaemonSet);
     this.configMap = falcoYaml.configMap;
     this.rulesConfigMap = rulesData.configMap;
     this.daemonSet = this.replaceDaemonSet(chartDaemonSet, falcoYaml.data, rulesData.data, props.resources);
+    this.node.addValidation({ validate: () => this.problems().map(formatPropProblem) });
   }
 
-  /** Adds a custom rule (validated like a rules file entry). */
+  /** Adds a custom rule; checked like a rules-file entry. */
   public addRule(rule: FalcoRule): void {
-    const checked = falcoRuleSchema.safeParse(rule);
-    if (!checked.success) throw new Error(`FalcoDaemonSet.addRule(${JSON.stringify(rule.rule)}): ${describe(checked.error)}`);
-    if (!rule.override && !rule.append && this.rules.some((r) => r.rule === rule.rule && !r.override && !r.append)) {
-      throw new Error(`FalcoDaemonSet.addRule: a rule named ${JSON.stringify(rule.rule)} exists already; use override to change it`);
-    }
-    this.rules.push(checked.data as FalcoRule);
+    this.add(this.rules, 'rules', falcoRuleSchema, rule);
   }
 
   /** Adds a custom macro. */
   public addMacro(macro: FalcoMacro): void {
-    const checked = falcoMacroSchema.safeParse(macro);
-    if (!checked.success) throw new Error(`FalcoDaemonSet.addMacro(${JSON.stringify(macro.macro)}): ${describe(checked.error)}`);
-    this.macros.push(checked.data);
+    this.add(this.macros, 'macros', falcoMacroSchema, macro);
   }
 
   /** Adds a custom list. */
   public addList(list: FalcoList): void {
-    const checked = falcoListSchema.safeParse(list);
-    if (!checked.success) throw new Error(`FalcoDaemonSet.addList(${JSON.stringify(list.list)}): ${describe(checked.error)}`);
-    this.lists.push(checked.data);
+    this.add(this.lists, 'lists', falcoListSchema, list);
   }
 
   /** Disables a rule by name, `*` wildcards allowed (falco.yaml `rules: - disable: {rule: …}`). */
   public disableRule(name: string): void {
-    if (!name) throw new Error('FalcoDaemonSet.disableRule: the rule name is empty; pass the name of a default or custom rule');
-    this.selection.push({ disable: { rule: name } });
+    const index = this.selection.filter((s) => s.path[0] === 'disabledRules').length;
+    this.selection.push({ entry: { disable: { rule: name } }, path: ['disabledRules', index] });
   }
 
   /** Disables every rule with this tag (falco.yaml `rules: - disable: {tag: …}`). */
   public disableTag(tag: string): void {
-    if (!tag) throw new Error('FalcoDaemonSet.disableTag: the tag is empty; pass a tag such as "network"');
-    this.selection.push({ disable: { tag } });
+    const index = this.selection.filter((s) => s.path[0] === 'disabledTags').length;
+    this.selection.push({ entry: { disable: { tag } }, path: ['disabledTags', index] });
+  }
+
+  /**
+   * Every problem of the props, rules, macros, lists and selection, as Falco's rule loader would
+   * find them, by prop path (an entry added with addRule() continues the `rules` indices).
+   */
+  public problems(): PropProblem[] {
+    const ruleset = { rulesVersion: this.rulesVersion, rules: this.rules, macros: this.macros, lists: this.lists, selection: this.selection };
+    // Cross-entry checks only on well-formed entries: one mistake gives one message, not a cascade.
+    return [...this.propProblems, ...this.entryProblems, ...(this.entryProblems.length === 0 ? rulesetProblems(ruleset) : [])];
   }
 
   /** The custom rules file as it is written to /etc/falco/rules.d. */
@@ -209,6 +243,20 @@ export class FalcoDaemonSet extends Construct {
     const header = '# Custom rules of this cluster (config falco.rules, macros, lists), rendered by FalcoDaemonSet.\n';
     // An empty sequence is a valid rules file: Falco's reader loops over no items.
     return header + (entries.length > 0 ? stringify(entries, { lineWidth: 0 }) : '[]\n');
+  }
+
+  private add<T>(entries: T[], field: string, schema: { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, entry: T): void {
+    const index = entries.length;
+    const checked = schema.safeParse(entry);
+    if (checked.success) {
+      entries.push(checked.data as T);
+      return;
+    }
+    // Kept as given, so that later indices stay those of the props.
+    entries.push(entry);
+    for (const issue of checked.error.issues) {
+      this.entryProblems.push({ path: [field, index, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))], message: () => issue.message });
+    }
   }
 
   /** The chart's only DaemonSet. */
@@ -229,7 +277,7 @@ export class FalcoDaemonSet extends Construct {
     if ('rules' in ((load(chartText) as object | null) ?? {})) {
       throw new Error('FalcoDaemonSet: the chart\'s falco.yaml has a rules: key already; use disableRule()/disableTag() instead of falco.rules chart values');
     }
-    const data = () => ({ 'falco.yaml': this.selection.length === 0 ? chartText : `${chartText}\n${renderSelection(this.selection)}` });
+    const data = () => ({ 'falco.yaml': this.selection.length === 0 ? chartText : `${chartText}\n${renderSelection(this.selection.map((s) => s.entry))}` });
     const configMap = this.release.replaceObject(chartConfigMap, (json) => ({ ...json, data: Lazy.any({ produce: data }) }));
     return { configMap, data };
   }
@@ -267,16 +315,41 @@ export class FalcoDaemonSet extends Construct {
   }
 }
 
-function validateProps(props: FalcoDaemonSetProps, driver: FalcoDriver, rulesVersion: string): void {
-  if (!FALCO_DRIVER_KINDS.includes(driver)) {
-    throw new Error(`FalcoDaemonSet: driver ${JSON.stringify(driver)} is not supported; use one of ${FALCO_DRIVER_KINDS.join(', ')}`);
+/** OCI references of the default ruleset: installed at pod start, and followed when following is on. */
+function rulesRefs(props: FalcoDaemonSetProps): { rulesRef: string; followedRulesRef?: string } {
+  const rulesVersion = props.rulesVersion ?? FALCO_DEFAULTS.rulesVersion;
+  return {
+    rulesRef: `${FALCO_RULES.repository}:${rulesVersion}`,
+    // The exact version never moves; following makes sense only for the major tag.
+    followedRulesRef: props.followRulesUpdates ? `${FALCO_RULES.repository}:${rulesVersion.split('.')[0]}` : undefined,
+  };
+}
+
+/** Props without which the chart cannot be rendered as this construct means it. */
+function renderProblems(props: FalcoDaemonSetProps): PropProblem[] {
+  const problems: PropProblem[] = [];
+  const namespace = namespaceProblem(props.namespace ?? FALCO_DEFAULTS.namespace);
+  if (namespace) problems.push({ path: ['namespace'], message: () => namespace });
+  if (props.driver !== undefined && !FALCO_DRIVERS.includes(props.driver)) {
+    problems.push({ path: ['driver'], message: () => `${JSON.stringify(props.driver)} is not accepted; expected one of: ${FALCO_DRIVERS.join(', ')}` });
   }
+  const version = props.kubernetesVersion === undefined ? undefined : kubernetesVersionProblem(props.kubernetesVersion);
+  if (version) problems.push({ path: ['kubernetesVersion'], message: () => version });
+  return problems;
+}
+
+/** Problems of the props that rendering does not need, reported at synth time with the rules'. */
+function validateProps(props: FalcoDaemonSetProps): PropProblem[] {
+  const problems: PropProblem[] = [];
+  const driver = props.driver ?? FALCO_DEFAULTS.driver;
   if (props.leastPrivileged && driver !== 'modern_ebpf') {
-    throw new Error(`FalcoDaemonSet: leastPrivileged needs driver 'modern_ebpf' (got '${driver}'); set driver: 'modern_ebpf' or drop leastPrivileged`);
+    problems.push({ path: ['leastPrivileged'], message: (at) => `true needs ${at(['driver'])}: modern_ebpf (it is ${JSON.stringify(driver)}); expected driver: modern_ebpf, or no leastPrivileged` });
   }
+  const rulesVersion = props.rulesVersion ?? FALCO_DEFAULTS.rulesVersion;
   if (!EXACT_VERSION.test(rulesVersion)) {
-    throw new Error(`FalcoDaemonSet: rulesVersion ${JSON.stringify(rulesVersion)} is not an exact version; pin one such as '${DEFAULT_RULES_VERSION}' (set followRulesUpdates to track its major tag)`);
+    problems.push({ path: ['rulesVersion'], message: () => `${JSON.stringify(rulesVersion)} is not a version; expected MAJOR.MINOR.PATCH such as "${FALCO_DEFAULTS.rulesVersion}" (set followRulesUpdates to track its major tag)` });
   }
+  return problems;
 }
 
 /** Name of the ConfigMap behind one of the pod template's volumes. */
@@ -294,8 +367,4 @@ function renderSelection(selection: RuleSelection[]): string {
 
 function sha256(data: object): string {
   return createHash('sha256').update(JSON.stringify(data)).digest('hex');
-}
-
-function describe(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
-  return error.issues.map((i) => `${i.path.map(String).join('.') || '(entry)'} ${i.message}`).join('; ');
 }

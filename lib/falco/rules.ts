@@ -137,19 +137,16 @@ const text = (what: string) => z
 
 const overrideMode = z.enum(['append', 'replace']);
 
+/** Any case of a priority name (or INFO), spelt out letter by letter so that JSON schemas can carry it. */
+const PRIORITY_PATTERN = new RegExp(`^(?:${[...FALCO_PRIORITIES, 'INFO'].map((p) => [...p].map((c) => `[${c}${c.toLowerCase()}]`).join('')).join('|')})$`);
+
 /** Accepts any spelling Falco accepts (`Warning`, `warning`, `INFO`) and returns the enum value. */
 export const falcoPrioritySchema = z
   .string({ error: `expected one of ${FALCO_PRIORITIES.join(', ')} (any case)` })
-  .transform((value, ctx) => {
+  .regex(PRIORITY_PATTERN, { error: `is not a Falco priority; expected one of ${FALCO_PRIORITIES.join(', ')} (any case; INFO for INFORMATIONAL)` })
+  .transform((value) => {
     const upper = value.toUpperCase();
-    const normalized = upper === 'INFO' ? 'INFORMATIONAL' : upper;
-    if ((FALCO_PRIORITIES as string[]).includes(normalized)) return normalized as FalcoPriority;
-    ctx.addIssue({
-      code: 'custom',
-      message: `is not a Falco priority; expected one of ${FALCO_PRIORITIES.join(', ')} (any case; INFO for INFORMATIONAL)`,
-      input: value,
-    });
-    return z.NEVER;
+    return (upper === 'INFO' ? 'INFORMATIONAL' : upper) as FalcoPriority;
   });
 
 const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1))], { error: 'expected a string or a list of strings' });

@@ -1,12 +1,12 @@
 import { defineScalarTag, loadAll, mapTag, NOT_RESOLVED, Schema, seqTag, strTag } from 'js-yaml';
+import { parseAllDocuments } from 'yaml';
 
-// Why: cdk8s's Include (which Helm extends) loads the rendered chart with Yaml.load, which starts a
-// child node process to read the file and then parses it with the `yaml` package at YAML 1.1:
-// ≈0.5 s for the operator chart's 780 kB of CRDs. js-yaml reads the same text in-process in about a
-// quarter of that. The two differ only in how plain (unquoted) scalars get their type, so this
-// loader types plain scalars itself, accepting only the forms on which YAML 1.1 (the `yaml`
-// package, as cdk8s calls it) and this loader agree, and gives up on any other typed form; the
-// caller then uses cdk8s's own Yaml.load. test/helm-load.test.ts checks both on real renders.
+// helm's output is read as cdk8s's Include reads a manifest: the `yaml` package at YAML 1.1, empty
+// documents left out. js-yaml reads the operator chart's 780 kB of CRDs in about a quarter of the
+// time, and the two differ only in how plain (unquoted) scalars get their type, so js-yaml goes
+// first with a schema that types plain scalars itself, accepting only the forms on which YAML 1.1
+// and it agree; on any other typed form the `yaml` package reads the text instead.
+// test/helm-load.test.ts checks that both give the same objects on real renders.
 
 // Plain scalars that the `yaml` package's YAML 1.1 schema does not read as a string (its tag
 // tests, yaml 2.9.1: dist/schema/yaml-1.1/*.js and common/null.js), other than the plain forms
@@ -38,7 +38,7 @@ const PLAIN_SCALAR = defineScalarTag<unknown>('tag:local:plain-scalar', {
     }
     // Decimal integers and fractions without "+", leading zero, underscore or exponent, short
     // enough that parseInt/parseFloat (the yaml package) and Number (here) give the same number.
-    // (-0 excepted: it would not survive the test suite's JSON cache, lib/helm/helm-release.ts.)
+    // (-0 excepted: left to the yaml package.)
     if (/^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?$/.test(source) && !/^-0(?:\.0*)?$/.test(source)) return Number(source);
     if (TYPED_IN_YAML_1_1.some((re) => re.test(source))) throw new Undecided(source);
     return NOT_RESOLVED; // a string, in both
@@ -54,17 +54,32 @@ const SCHEMA = new Schema([strTag, seqTag, MAP, PLAIN_SCALAR]);
 
 /**
  * The objects of a multi-document manifest, exactly as cdk8s's `Yaml.load` returns them (empty
- * documents left out), or undefined when this loader cannot be sure of that: a plain scalar that
- * YAML 1.1 types in another way, an explicit tag, a duplicate key, or anything else js-yaml rejects.
+ * documents left out). Throws on text that is not YAML.
  */
-export function loadRenderedManifest(text: string): any[] | undefined {
-  let documents: unknown[];
+export function loadRenderedManifest(text: string): any[] {
+  return nonEmpty(fastLoad(text) ?? yaml11Load(text));
+}
+
+/** js-yaml's reading, or undefined where it may differ from YAML 1.1's: a plain scalar typed otherwise, a tag, a duplicate key, an error. */
+export function fastLoad(text: string): unknown[] | undefined {
   try {
-    documents = loadAll(text, { schema: SCHEMA });
+    return loadAll(text, { schema: SCHEMA });
   } catch {
     return undefined;
   }
-  // The same filter as cdk8s's Yaml.load.
+}
+
+/** The `yaml` package's reading at YAML 1.1, as cdk8s's Yaml.load does it. */
+export function yaml11Load(text: string): unknown[] {
+  const documents = parseAllDocuments(text, { version: '1.1' });
+  if (!Array.isArray(documents)) return [];
+  const error = documents.flatMap((d) => d.errors)[0];
+  if (error) throw new Error(error.message);
+  return documents.map((d) => d.toJSON());
+}
+
+/** The same filter as cdk8s's Yaml.load. */
+function nonEmpty(documents: unknown[]): any[] {
   return documents.filter((d: any) => d !== undefined && d !== null
     && !(Array.isArray(d) && d.length === 0)
     && !(typeof d === 'object' && Object.keys(d).length === 0));

@@ -9,29 +9,39 @@ export interface ApiObjectJson {
   readonly [key: string]: unknown;
 }
 
+// Sorted bodies by document: a fleet of clusters shares one render of a chart (HelmRenderer), so
+// the operator's CRDs are sorted once per process, not once per cluster.
+const sortedBodies = new WeakMap<object, Record<string, unknown>>();
+const unsortedBodies = new WeakMap<object, Record<string, unknown>>();
+
 /**
  * An ApiObject whose body (all but apiVersion, kind and metadata) is plain JSON fixed at
  * construction, such as a CRD copied from a chart. ApiObject.toJson() resolves and sorts every
  * value at every call, which for the operator's 780 kB of CRDs is most of the object work of a
  * synth; here the body is sorted once, frozen, and shared by every toJson() result: change a copy
- * of it. Metadata (labels and annotations added later) resolves as on any ApiObject; JSON patches
- * apply to apiVersion, kind and metadata only.
+ * of it. `metadata` (labels and annotations added later) resolves as on any ApiObject; JSON
+ * patches apply to apiVersion, kind and metadata only.
  */
 export class StaticApiObject extends ApiObject {
-  private readonly body: Record<string, unknown>;
-  private readonly sanitized = new Map<boolean, Record<string, unknown>>();
+  private readonly document: ApiObjectJson;
 
-  constructor(scope: Construct, id: string, json: ApiObjectJson) {
-    const { apiVersion, kind, metadata, ...body } = json;
-    super(scope, id, { apiVersion, kind, metadata });
-    this.body = body;
+  /** `document`'s body, with `metadata` instead of the document's own. */
+  constructor(scope: Construct, id: string, metadata: any, document: ApiObjectJson) {
+    super(scope, id, { apiVersion: document.apiVersion, kind: document.kind, metadata });
+    this.document = document;
   }
 
   public toJson(): any {
     // Sorted as ApiObject sorts: unless CDK8S_DISABLE_SORT is set.
     const sortKeys = !process.env.CDK8S_DISABLE_SORT;
-    if (!this.sanitized.has(sortKeys)) this.sanitized.set(sortKeys, deepFreeze(sanitize(this.body, sortKeys, this.node.path)));
-    return { ...super.toJson(), ...this.sanitized.get(sortKeys) };
+    const memo = sortKeys ? sortedBodies : unsortedBodies;
+    let body = memo.get(this.document);
+    if (!body) {
+      const { apiVersion, kind, metadata, ...rest } = this.document;
+      body = deepFreeze(sanitize(rest, sortKeys, this.node.path) as Record<string, unknown>);
+      memo.set(this.document, body);
+    }
+    return { ...super.toJson(), ...body };
   }
 }
 
@@ -40,7 +50,7 @@ function sanitize(value: any, sortKeys: boolean, path: string): any {
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => sanitize(v, sortKeys, path));
-  if (value.constructor?.name !== 'Object') throw new Error(`StaticApiObject ${path}: the body must be plain JSON, found a ${value.constructor?.name}`);
+  if (Object.getPrototypeOf(value) !== Object.prototype) throw new Error(`StaticApiObject ${path}: the body must be plain JSON, found a ${value.constructor?.name}`);
   const result: Record<string, unknown> = {};
   const keys = sortKeys ? Object.keys(value).sort() : Object.keys(value);
   for (const key of keys) {

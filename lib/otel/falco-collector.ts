@@ -17,6 +17,13 @@ export const HONEYCOMB_ENDPOINTS = {
 
 export type HoneycombRegion = keyof typeof HONEYCOMB_ENDPOINTS;
 
+/** The defaults of FalcoCollectorProps; the config schema takes its defaults from here. */
+export const FALCO_COLLECTOR_DEFAULTS = {
+  region: 'us' as HoneycombRegion,
+  dataset: 'falco',
+  name: 'falco',
+} as const;
+
 /**
  * The collector image operator 0.158.0 starts by default (OtelOperator pins it so), written out so
  * that a synth says exactly what runs. Its components: ./otelcol-k8s-components.ts.

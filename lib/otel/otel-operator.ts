@@ -1,10 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { collectorImageRepository, otelOperatorRelease, webhookCertMode } from './otel-operator-release';
 import { WebhookCertJobs } from './webhook-cert-jobs';
 import { HelmRelease } from '../helm/helm-release';
-import { OTEL_OPERATOR_CHART } from '../helm/pinned';
+import { HelmRenderer, HelmTemplate } from '../helm/helm-renderer';
 import { ensureNamespace } from '../k8s/ensure-namespace';
+import { kubernetesVersionProblem } from '../k8s/kubernetes-versions';
+import { namespaceProblem } from '../k8s/patterns';
+import { IMAGES, OTEL_OPERATOR_CHART } from '../pins';
 
 /**
  * Who makes the certificates of the operator's webhooks.
@@ -15,7 +17,18 @@ import { ensureNamespace } from '../k8s/ensure-namespace';
  * - `helm`: the chart's autoGenerateCert, as `helm install` does it. A new CA and private key on every
  *   synth: output is not reproducible and carries a private key. Never the default.
  */
-export type WebhookCertMode = 'certgen' | 'cert-manager' | 'helm';
+export const WEBHOOK_CERT_MODES = ['certgen', 'cert-manager', 'helm'] as const;
+export type WebhookCertMode = (typeof WEBHOOK_CERT_MODES)[number];
+
+/** The defaults of OtelOperatorProps; the config schema takes its defaults from here. */
+export const OTEL_OPERATOR_DEFAULTS = {
+  namespace: 'otel',
+  releaseName: 'opentelemetry-operator',
+  webhookCerts: 'certgen' as WebhookCertMode,
+} as const;
+
+/** The collector image the pinned operator starts by default, split as the chart's values take it. */
+const [COLLECTOR_IMAGE_REPOSITORY, COLLECTOR_IMAGE_TAG] = IMAGES.collector.split(':');
 
 export interface OtelOperatorProps {
   /** Namespace of the operator; a Namespace object is emitted for it. @default 'otel' */
@@ -24,20 +37,36 @@ export interface OtelOperatorProps {
   readonly releaseName?: string;
   /** Who makes the webhook certificates. @default 'certgen' */
   readonly webhookCerts?: WebhookCertMode;
-  /** Image repository of the collectors the operator starts. @default 'otel/opentelemetry-collector-k8s' */
+  /** Image repository of the collectors the operator starts. @default - the pinned collector image's (lib/helm/pins.json) */
   readonly collectorImageRepository?: string;
-  /** Kubernetes version the chart is rendered for. @default '1.28.0' */
+  /** Kubernetes version the chart is rendered for. @default DEFAULT_KUBERNETES_VERSION */
   readonly kubernetesVersion?: string;
   /** Where the Namespace and the CRDs go, so an app can apply them first. @default - this construct */
   readonly namespaceScope?: Construct;
-  /** Path of the helm binary. @default - HELM_BIN, else the pinned helm */
-  readonly helmExecutable?: string;
-  /** Folder of packaged charts. @default - CHARTS_DIR, else the chart repository */
-  readonly chartsDir?: string;
+  /** Renders the chart. @default HelmRenderer.shared() */
+  readonly renderer?: HelmRenderer;
 }
 
 /** The OpenTelemetry Operator from its pinned chart, with its CRDs and webhooks. */
 export class OtelOperator extends Construct {
+  /** The `helm template` this construct renders for `props`. */
+  public static chartTemplate(props: OtelOperatorProps = {}): HelmTemplate {
+    const webhookCerts = props.webhookCerts ?? OTEL_OPERATOR_DEFAULTS.webhookCerts;
+    return {
+      chart: OTEL_OPERATOR_CHART,
+      releaseName: props.releaseName ?? OTEL_OPERATOR_DEFAULTS.releaseName,
+      namespace: props.namespace ?? OTEL_OPERATOR_DEFAULTS.namespace,
+      kubernetesVersion: props.kubernetesVersion,
+      values: {
+        manager: { collectorImage: { repository: props.collectorImageRepository ?? COLLECTOR_IMAGE_REPOSITORY, tag: COLLECTOR_IMAGE_TAG } },
+        admissionWebhooks: {
+          certManager: { enabled: webhookCerts === 'cert-manager' },
+          autoGenerateCert: { enabled: webhookCerts === 'helm' },
+        },
+      },
+    };
+  }
+
   public readonly namespace: string;
   public readonly releaseName: string;
   public readonly webhookCerts: WebhookCertMode;
@@ -51,15 +80,19 @@ export class OtelOperator extends Construct {
 
   constructor(scope: Construct, id: string, props: OtelOperatorProps = {}) {
     super(scope, id);
-    const release = otelOperatorRelease(props);
-    this.namespace = release.namespace;
-    this.releaseName = release.releaseName;
-    this.webhookCerts = webhookCertMode(props);
-    this.collectorImage = `${collectorImageRepository(props)}:${OTEL_OPERATOR_CHART.appVersion}`;
+    const template = OtelOperator.chartTemplate(props);
+    const problem = namespaceProblem(template.namespace)
+      ?? (props.kubernetesVersion === undefined ? undefined : kubernetesVersionProblem(props.kubernetesVersion))
+      ?? (props.webhookCerts === undefined || WEBHOOK_CERT_MODES.includes(props.webhookCerts) ? undefined : `webhookCerts ${JSON.stringify(props.webhookCerts)} is not accepted; expected one of: ${WEBHOOK_CERT_MODES.join(', ')}`);
+    if (problem) throw new Error(`OtelOperator ${this.node.path}: ${problem}`);
+    this.namespace = template.namespace;
+    this.releaseName = template.releaseName;
+    this.webhookCerts = props.webhookCerts ?? OTEL_OPERATOR_DEFAULTS.webhookCerts;
+    this.collectorImage = `${props.collectorImageRepository ?? COLLECTOR_IMAGE_REPOSITORY}:${COLLECTOR_IMAGE_TAG}`;
 
     const namespaceScope = props.namespaceScope ?? this;
     ensureNamespace(namespaceScope, this.namespace);
-    this.release = new HelmRelease(this, 'release', release);
+    this.release = new HelmRelease(this, 'release', { ...template, renderer: props.renderer });
 
     this.crds = this.release.apiObjects
       .filter((o) => o.kind === 'CustomResourceDefinition')
