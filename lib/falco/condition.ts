@@ -22,11 +22,12 @@ import type { FalcoList, FalcoMacro, FalcoRule } from './rules';
 // - the field catalog: `proc.nme = x` parses here, and Falco refuses the unknown field when it
 //   compiles the filter;
 // - the list operator modifiers `oneof`/`anyof`/`allof` after a string operator
-//   (`proc.cmdline startswith oneof (a, b)`) are accepted with a parenthesised list after them, as
-//   falcosecurity/libs#2984 (May 2026, part of libs 0.25 and so of Falco 0.44) describes them; that
-//   grammar was taken from the pull request's description, not from its code;
-// - lists by their items: Falco pastes each list's items into the condition text before parsing
-//   (see `undefinedReferences`), which only names are enough to judge in the places that matter.
+//   (`proc.cmdline startswith oneof (a, b)`) exactly: they are accepted with a parenthesised list
+//   after them, as falcosecurity/libs#2984 describes them (merged May 2026; Falco 0.44.0 moved to
+//   libs 0.25.2 that month, falcosecurity/falco#3900, so the pinned Falco 0.44.1 likely has them).
+//   That grammar comes from the pull request's description, not from its code;
+// - lists by their items: Falco pastes each defined list's items into the condition text before
+//   parsing (see `undefinedReferences`); names alone tell what that does where it matters.
 
 /** Where a condition does not parse, as libsinsp would report it. */
 export interface ConditionError {
