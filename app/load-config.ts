@@ -93,6 +93,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       throw new ConfigError(file, [syntaxError(doc.errors[0], text)]);
     }
     raw = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
+    if (isCyclic(raw)) throw new ConfigError(file, [': holds an alias inside its own anchor (a value that contains itself); expected a config of plain YAML mappings and lists']);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(file, [`: ${yamlLimit(err as Error)}; expected a config of plain YAML mappings and lists, at most ${MAX_ALIASES} aliases`]);
@@ -106,6 +107,16 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const problems = environmentChecks(result.data, env).map(({ path, message }) => `${where(path)}: ${path.join('.')}: ${message}`);
   if (problems.length > 0) throw new ConfigError(file, byLine(problems));
   return { config: result.data, file, lineOf: (path) => where(path) };
+}
+
+/** Whether a value contains itself (a YAML alias inside its own anchor). */
+function isCyclic(value: unknown, ancestors = new Set<object>()): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const cyclic = Object.values(value).some((v) => isCyclic(v, ancestors));
+  ancestors.delete(value);
+  return cyclic;
 }
 
 /** What the YAML library refused beyond syntax: an alias bomb, nesting too deep for the parser. */

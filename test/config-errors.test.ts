@@ -136,6 +136,21 @@ describe('each bad config gives one message: file, line, field path, bad value, 
     expect(message).toBe('"HIGH" is not a Falco priority; expected one of EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL, DEBUG (any case; INFO for INFORMATIONAL)');
   });
 
+  test('a rule condition naming a macro that does not exist, as Falco\'s loader refuses it', async () => {
+    const message = await configProblem(`${CLUSTER}falco:\n  rules:\n${rule({ ...NEW_RULE, condition: 'spawned_proces and proc.name = bash' })}\n`, { line: 7, path: 'falco.rules.0.condition' });
+    expect(message).toBe('names macro "spawned_proces", which is not defined (did you mean "spawned_process"?); expected a macro of falco-rules 5.1.0 or of falco.macros (Falco refuses it: "Undefined macro \'spawned_proces\' used in filter")');
+  });
+
+  test('a rule condition that does not parse', async () => {
+    const message = await configProblem(`${CLUSTER}falco:\n  rules:\n${rule({ ...NEW_RULE, condition: '"spawned_process and (proc.name = bash"' })}\n`, { line: 7, path: 'falco.rules.0.condition' });
+    expect(message).toMatch(/^does not parse at character 37 \(at the end\): .*; expected a Falco condition/);
+  });
+
+  test('an output naming a macro instead of a field', async () => {
+    const message = await configProblem(`${CLUSTER}falco:\n  rules:\n${rule({ ...NEW_RULE, output: '"Shell %spawned_process"' })}\n`, { line: 8, path: 'falco.rules.0.output' });
+    expect(message).toMatch(/^%spawned_process at character 7 names macro "spawned_process", not a field/);
+  });
+
   test('two custom rules with the same name', async () => {
     const message = await configProblem(`${CLUSTER}falco:\n  rules:\n${rule(NEW_RULE)}\n${rule(NEW_RULE)}\n`, { line: 10, path: 'falco.rules.1.rule' });
     expect(message).toBe('"Shell in web pod" is already the name of falco.rules.0 (line 5); expected a unique rule name (to change that rule instead, add override: with the keys to change)');

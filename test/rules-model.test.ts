@@ -209,18 +209,18 @@ describe('rule changes', () => {
 
   test('name a default rule or a custom rule defined before them', () => {
     expect(problems(config(['{rule: Terminal shell in container, enabled: false}']))).toEqual([]);
-    expect(problems(config(['{rule: Terminal shel in container, condition: and x, override: {condition: append}}']))).toEqual([
+    expect(problems(config(['{rule: Terminal shel in container, condition: and proc.name = x, override: {condition: append}}']))).toEqual([
       'c.yaml:4: falco.rules.0.rule: "Terminal shel in container" changes a rule that does not exist (did you mean "Terminal shell in container"?); '
         + 'expected the name of a rule of falco-rules 5.1.0 or of a rule defined earlier in falco.rules',
     ]);
-    const mine = '{rule: Mine, desc: d, condition: c, output: o, priority: info}';
+    const mine = '{rule: Mine, desc: d, condition: proc.name = c, output: o, priority: info}';
     const changeMine = '{rule: Mine, priority: debug, override: {priority: replace}}';
     expect(problems(config([mine, changeMine]))).toEqual([]);
     expect(problems(config([changeMine, mine]))[0]).toMatch(/^c\.yaml:4: falco\.rules\.0\.rule: "Mine" changes a rule that does not exist/);
   });
 
   test('custom macros and lists have unique names too', () => {
-    const text = ['cluster: {name: demo}', 'falco:', '  macros:', '    - {macro: m, condition: a}', '    - {macro: m, condition: b}',
+    const text = ['cluster: {name: demo}', 'falco:', '  macros:', '    - {macro: m, condition: proc.name = a}', '    - {macro: m, condition: proc.name = b}',
       '  lists:', '    - {list: l, items: [a]}', '    - {list: l, items: [b], override: {items: append}}'].join('\n');
     expect(problems(text)).toEqual([
       'c.yaml:5: falco.macros.1.macro: "m" is already the name of falco.macros.0 (line 4); expected a unique macro name (to change that macro instead, add override:)',

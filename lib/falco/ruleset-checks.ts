@@ -1,5 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein';
-import { DEFAULT_RULES } from './default-ruleset';
+import { parseCondition, referenceProblems } from './condition';
+import { DEFAULT_LISTS, DEFAULT_MACROS, DEFAULT_RULES } from './default-ruleset';
 import { FalcoList, FalcoMacro, FalcoRule, isRuleChange, RuleSelection } from './rules';
 import { FALCO_RULES } from '../pins';
 import { PropPath, PropProblem } from '../problems';
@@ -31,7 +32,36 @@ export function rulesetProblems(ruleset: Ruleset): PropProblem[] {
     ...uniqueNames('macros', 'macro', ruleset.macros.map((m) => ({ name: m.macro, changes: m.override !== undefined || m.append === true }))),
     ...uniqueNames('lists', 'list', ruleset.lists.map((l) => ({ name: l.list, changes: l.override !== undefined || l.append === true }))),
     ...selectionProblems(ruleset, pinned),
+    ...conditionProblems(ruleset, pinned),
   ];
+}
+
+/**
+ * Conditions and outputs as Falco's loader reads them (lib/falco/condition.ts): they parse, and
+ * (for the pinned ruleset, whose macro and list names are known) name only macros that are
+ * defined before them, and fields in outputs. Other ruleset versions get the parse check only.
+ */
+function conditionProblems(ruleset: Ruleset, pinned: boolean): PropProblem[] {
+  const found = pinned
+    ? referenceProblems(ruleset, { macros: DEFAULT_MACROS, lists: DEFAULT_LISTS, source: `falco-rules ${FALCO_RULES.version}` })
+    : parseOnly(ruleset);
+  // Paths and messages come as config paths (falco.rules.0.condition): as prop paths here.
+  return found.map(({ path, message }) => ({
+    path: path[0] === 'falco' ? path.slice(1) : path,
+    message: (at) => message.replace(/\bfalco\.(rules|macros|lists)\b/g, (_, field: string) => at([field])),
+  }));
+}
+
+function parseOnly(ruleset: Ruleset): Array<{ path: (string | number)[]; message: string }> {
+  const entries = [
+    ...ruleset.macros.map((m, i) => ({ path: ['falco', 'macros', i, 'condition'], text: m.condition, appended: m.append === true || m.override?.condition === 'append' })),
+    ...ruleset.rules.map((r, i) => ({ path: ['falco', 'rules', i, 'condition'], text: r.condition, appended: r.append === true || r.override?.condition === 'append' })),
+  ];
+  return entries.flatMap(({ path, text, appended }) => {
+    if (text === undefined) return [];
+    const parsed = parseCondition(text, { appended });
+    return parsed.ok ? [] : [{ path, message: `does not parse at character ${parsed.offset}: ${parsed.error}; expected a Falco condition (https://falco.org/docs/concepts/rules/conditions)` }];
+  });
 }
 
 /** Custom rule names are unique; a rule change names a default rule or a custom rule defined before it. */
