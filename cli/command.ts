@@ -70,8 +70,11 @@ export async function runCommand(command: Command, argv: string[]): Promise<numb
   try {
     return (await command.run(parsed.values as Record<string, string | boolean | undefined>, io, parsed.positionals)) ?? 0;
   } catch (err) {
+    const environment = environmentProblem(err);
     if (err instanceof UserError) {
       for (const line of err.message.split('\n')) fail(line);
+    } else if (environment) {
+      fail(environment);
     } else {
       fail(`internal error: ${(err as Error)?.message ?? String(err)}`);
       console.error(`(${REPORT_BUGS})`);
@@ -84,6 +87,23 @@ export async function runCommand(command: Command, argv: string[]): Promise<numb
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Errors of the machine rather than of the code (permissions, a full disk): one line, not a bug report. */
+const ENVIRONMENT_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EMFILE: 'too many open files',
+};
+
+function environmentProblem(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  const why = e?.code ? ENVIRONMENT_ERRORS[e.code] : undefined;
+  if (!why) return undefined;
+  return `${e.path ?? e.syscall ?? 'a file'}: ${why} (${e.syscall ?? 'access'}); expected the files and folders this command reads and writes to be accessible, with room to write`;
 }
 
 /** A duration option such as 90s, 2m, 1m30s, in ms; a UserError naming the option otherwise. */

@@ -24,7 +24,7 @@ export interface PinnedChart {
 export const FALCO_CHART: PinnedChart = pins.charts.falco;
 export const OTEL_OPERATOR_CHART: PinnedChart = pins.charts.otelOperator;
 
-/** The helm release charts are rendered with, and how `npm ci` installs it (scripts/setup-helm.mjs). */
+/** The helm release charts are rendered with, and how `npm ci` installs it (scripts/setup.mjs). */
 export const HELM_PIN = pins.helm;
 
 /** Images written into the manifests. */

