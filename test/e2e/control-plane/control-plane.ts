@@ -118,7 +118,18 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new Error(`${what} not ready after ${timeoutMs / 1000} s; log:\n${log()}`);
 }
 
-export async function startControlPlane(): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /**
+   * Whether the apiserver calls admission webhooks. The operator's webhook Service can have no
+   * endpoint here (no Pod runs, no pod network), so with its webhook configurations applied every
+   * write of an OpenTelemetryCollector is refused (failurePolicy: Fail). Tests that need to write
+   * collectors turn the two webhook admission plugins off; the configurations are still validated
+   * and stored like any object. @default true
+   */
+  readonly admissionWebhooks?: boolean;
+}
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const kube = await buildKube();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-control-plane-'));
   const pki = path.join(dir, 'pki');
@@ -167,6 +178,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     '--authorization-mode=RBAC',
     // As kubeadm and every managed cluster set it: Falco's default driver needs a privileged container.
     '--allow-privileged=true',
+    ...(options.admissionWebhooks === false ? ['--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook'] : []),
     '--profiling=false',
     '--v=1',
   ], apiLog);
@@ -215,7 +227,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     kubectl,
     kubectlOk,
     async get(resource, name, namespace) {
-      const r = await kubectl(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '-o', 'json', '--ignore-not-found']);
+      const r = await kubectl(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '-o', 'json', '--ignore-not-found', '--show-managed-fields']);
       if (r.code !== 0) throw new Error(`kubectl get ${resource} ${name}: ${r.stderr}`);
       return r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
     },

@@ -232,3 +232,17 @@ export const LINT_PEER: PeerSpec = {
 export const buildKube = (): Promise<BuiltPeer> => ensure(KUBE);
 export const buildOperator = (): Promise<BuiltPeer> => ensure(OPERATOR_PEER);
 export const buildLinter = (): Promise<BuiltPeer> => ensure(LINT_PEER);
+
+/**
+ * The cert-manager CRDs (cert-manager.io group) of the cert-manager module the operator module
+ * requires: the schema the `cert-manager` variant's Certificate and Issuer are checked against. They are
+ * controller-gen's output in that module (deploy/crds/), the source of cert-manager's chart CRDs.
+ */
+export async function certManagerCrdFiles(): Promise<{ version: string; files: string[] }> {
+  const cwd = path.join(REPO_ROOT, OPERATOR_MODULE);
+  const out = await run('go', ['mod', 'download', '-json', 'github.com/cert-manager/cert-manager'], { cwd, env: goEnv() });
+  const { Dir, Version } = JSON.parse(out);
+  const crds = path.join(Dir, 'deploy', 'crds');
+  const files = fs.readdirSync(crds).filter((f) => /^cert-manager\.io_.*\.yaml$/.test(f)).sort().map((f) => path.join(crds, f));
+  return { version: Version, files };
+}
