@@ -3,9 +3,13 @@
 // the CR as it changes: args, health_check, env, mounts).
 // The operator built here is the newest release the module proxy serves (OPERATOR_VERSION), not the
 // 0.158.0 our chart pins: see README, "Against a real control plane".
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import YAML from 'yaml';
 import { applyInOrder } from './apply';
 import { ControlPlane, startControlPlane } from './control-plane';
+import { kubeLinterAnnotationProblems, kubeScore } from './lint';
 import { OPERATOR_VERSION, RunningOperator, startOperator } from './operator';
 import { configWith, readObjects, synthWithCli } from './variants';
 
@@ -138,4 +142,37 @@ test('the ConfigMap the pod mounts holds spec.config', async () => {
   const cm = await cp.get('configmap', volume.configMap.name, cr.metadata.namespace);
   const mounted = YAML.parse(cm.data['collector.yaml']);
   expect(mounted).toEqual(cr.spec.config);
+});
+
+test('the pods both DaemonSets will create are admitted by their namespace\'s Pod Security labels (server dry-run)', async () => {
+  const falco = await cp.get('daemonset', 'falco', 'falco');
+  for (const ds of [falco, daemonSet]) {
+    const ns = await cp.get('namespace', ds.metadata.namespace);
+    const psa = Object.fromEntries(Object.entries(ns.metadata.labels ?? {}).filter(([k]) => k.startsWith('pod-security.kubernetes.io/')));
+    process.stderr.write(`note: namespace ${ds.metadata.namespace} Pod Security labels: ${JSON.stringify(psa)}\n`);
+    // The Pod a DaemonSet controller would create from the template.
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { generateName: `${ds.metadata.name}-`, namespace: ds.metadata.namespace, labels: ds.spec.template.metadata?.labels, annotations: ds.spec.template.metadata?.annotations },
+      spec: ds.spec.template.spec,
+    };
+    const r = await cp.kubectl(['create', '--dry-run=server', '-o', 'name', '-f', '-'], JSON.stringify(pod));
+    expect({ pod: ds.metadata.name, code: r.code, stderr: r.stderr }).toEqual({ pod: ds.metadata.name, code: 0, stderr: '' });
+  }
+});
+
+test('kube-score on the DaemonSet the operator renders: no finding without an exception that gives its reason', async () => {
+  // Linters do not read the OpenTelemetryCollector CR; the operator copies the CR's annotations onto
+  // the DaemonSet, so exceptions written on the CR are seen here.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-lint-collector-'));
+  const { status: _status, ...rendered } = daemonSet;
+  fs.writeFileSync(path.join(dir, 'collector-daemonset.yaml'), YAML.stringify(rendered));
+  const result = await kubeScore(dir);
+  const unexplained = result.exceptions.filter((e) => !e.reason);
+  if (result.findings.length || unexplained.length) {
+    process.stderr.write(`${result.version}, the collector's DaemonSet as the operator renders it:\n${result.findings.map((f) => `${f.object}: ${f.check} (${f.grade})\n${f.messages.map((m) => `    ${m}`).join('\n')}`).join('\n')}\n`);
+  }
+  expect({ findings: result.findings.map((f) => `${f.object}: ${f.check}`), unexplained }).toEqual({ findings: [], unexplained: [] });
+  expect(kubeLinterAnnotationProblems([daemonSet])).toEqual([]);
 });
