@@ -45,6 +45,8 @@ describe.each(KUBERNETES_VERSIONS.map((v) => [v]))('rendered for Kubernetes %s, 
     const { applied, stderr } = await applyInOrder(cp, objects);
     expectAllApplied(objects, applied);
     if (stderr.trim()) process.stderr.write(`[${variant.name} @ ${kubernetesVersion}] apiserver warnings:\n${stderr}\n`);
+    // Pod Security admission warns when a workload's pods would break its namespace's warn/enforce level.
+    expect(stderr).not.toMatch(/would violate PodSecurity/);
 
     // What is stored carries what we sent: nothing was dropped as an unknown field.
     const stored = await getAll(cp, objects);
