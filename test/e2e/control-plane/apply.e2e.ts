@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
 import { applyInOrder, describe as describeObject, FIELD_MANAGER, getAll, serverSideApply } from './apply';
-import { ControlPlane, startControlPlane } from './control-plane';
+import { ControlPlane, startControlPlane, removeTempDirs } from './control-plane';
 import { certManagerCrdFiles } from './peers';
 import { configWith, KUBERNETES_VERSIONS, MULTI_CLUSTER, readObjects, synthWithCli, VARIANTS } from './variants';
 
@@ -17,6 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await cp?.stop();
 });
 

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { applyInOrder, serverSideApply } from './apply';
-import { ControlPlane, startControlPlane } from './control-plane';
+import { ControlPlane, startControlPlane, removeTempDirs } from './control-plane';
 import { JobRun, runJob } from './job-runner';
 import { configWith, readObjects, synthWithCli } from './variants';
 
@@ -33,6 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await cp?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });

@@ -65,6 +65,20 @@ export function runProcess(cmd: string, args: string[], options: { input?: strin
   });
 }
 
+const tempDirs: string[] = [];
+
+/** Removes the folders tempDir made; each test file calls it in afterAll (jest's sandboxed process sees no 'exit'). */
+export function removeTempDirs(): void {
+  for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
+/** A fresh temporary folder, removed by removeTempDirs. */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
 const children = new Set<ChildProcess>();
 // A test run that dies must not leave an apiserver or etcd behind.
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));

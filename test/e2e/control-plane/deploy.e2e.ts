@@ -2,10 +2,7 @@
 // kubelet no Job or Pod ever runs, so the deploy must stop at wave 1's Job wait, bounded by
 // --timeout, and say so. The waits that need running Pods (Jobs complete, rollouts, the operator
 // creating the collector's DaemonSet) stay covered by the stub-kubectl tests in test/deploy.test.ts.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { ControlPlane, runProcess, RunResult, startControlPlane } from './control-plane';
+import { ControlPlane, runProcess, RunResult, startControlPlane, removeTempDirs, tempDir } from './control-plane';
 import { REPO_ROOT } from './peers';
 import { configWith, readObjects, synthWithCli } from './variants';
 
@@ -17,10 +14,11 @@ beforeAll(async () => {
   cp = await startControlPlane();
   dist = (await synthWithCli({ default: configWith({}) })).dirs[0];
   // An empty secrets folder, so a developer's own secrets/ is never sent to the test cluster.
-  emptySecrets = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-deploy-secrets-'));
+  emptySecrets = tempDir('e2e-deploy-secrets-');
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await cp?.stop();
 });
 

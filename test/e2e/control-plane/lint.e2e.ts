@@ -5,7 +5,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
 import { kubeLinterAnnotationProblems, kubeScore, KUBE_SCORE_IGNORE, KUBE_SCORE_REASON_PREFIX, LintResult } from './lint';
+import { removeTempDirs } from './control-plane';
 import { configWith, readObjects, synthWithCli, VARIANTS } from './variants';
+
+afterAll(() => removeTempDirs());
 
 function report(name: string, result: LintResult): string {
   const open = result.findings.map((f) => [

@@ -4,11 +4,10 @@
 // The operator built here is the newest release the module proxy serves (OPERATOR_VERSION), not the
 // 0.158.0 our chart pins: see README, "Against a real control plane".
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import YAML from 'yaml';
 import { applyInOrder } from './apply';
-import { ControlPlane, startControlPlane } from './control-plane';
+import { ControlPlane, startControlPlane, removeTempDirs, tempDir } from './control-plane';
 import { kubeLinterAnnotationProblems, kubeScore } from './lint';
 import { OPERATOR_VERSION, RunningOperator, startOperator } from './operator';
 import { configWith, readObjects, synthWithCli } from './variants';
@@ -42,6 +41,7 @@ beforeAll(async () => {
 }, 10 * 60 * 1000);
 
 afterAll(async () => {
+  removeTempDirs();
   await operator?.stop();
   await cp?.stop();
 });
@@ -165,7 +165,7 @@ test('the pods both DaemonSets will create are admitted by their namespace\'s Po
 test('kube-score on the DaemonSet the operator renders: no finding without an exception that gives its reason', async () => {
   // Linters do not read the OpenTelemetryCollector CR; the operator copies the CR's annotations onto
   // the DaemonSet, so exceptions written on the CR are seen here.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-lint-collector-'));
+  const dir = tempDir('e2e-lint-collector-');
   const { status: _status, ...rendered } = daemonSet;
   fs.writeFileSync(path.join(dir, 'collector-daemonset.yaml'), YAML.stringify(rendered));
   const result = await kubeScore(dir);

@@ -1,10 +1,9 @@
 // The config variants the control-plane tests synthesize, and the one way they are synthesized: the
 // CLI, as a user runs it (`npm run synth`, `npm run synth:all`), into a fresh output folder.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import YAML from 'yaml';
-import { runProcess } from './control-plane';
+import { runProcess, tempDir } from './control-plane';
 import { REPO_ROOT } from './peers';
 
 /**
@@ -75,7 +74,7 @@ const SECRETS_DIR = path.join(REPO_ROOT, 'secrets');
  * into the test's folder.
  */
 export async function synthWithCli(configs: Record<string, Record<string, unknown>>, env: Record<string, string> = {}): Promise<Synthesized> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-synth-'));
+  const work = tempDir('e2e-synth-');
   const outdir = path.join(work, 'dist'); // must not exist yet: the CLI creates it
   const configDir = path.join(work, 'config');
   fs.mkdirSync(configDir);
