@@ -108,8 +108,36 @@ describe('FalcoDaemonSet', () => {
       const resources = { requests: { cpu: '250m', memory: '768Mi' }, limits: { memory: '2Gi' } };
       const { objects } = render({ resources });
       expect(falcoContainer(objects).resources).toEqual(resources);
-      // Only the falco container: falcoctl's init container keeps the chart's (none).
-      expect(initContainer(objects, 'falcoctl-artifact-install').resources).toBeUndefined();
+      // Only the falco container: the init containers keep theirs (which the chart leaves unset; set here for linters and the scheduler).
+      expect(initContainer(objects, 'falcoctl-artifact-install').resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+      expect(initContainer(objects, 'falco-driver-loader').resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '1Gi' } });
+    });
+
+    test('every linter exception on the DaemonSet gives its reason; privileged is excepted only when the pod is privileged', () => {
+      const annotations = daemonSet(defaults.objects).metadata.annotations;
+      const ignored: string[] = annotations['kube-score/ignore'].split(',');
+      expect(ignored).toContain('container-security-context-privileged');
+      for (const check of ignored) expect(annotations[`ignore-reason.kube-score/${check}`]).toMatch(/^.{30,}$/);
+      const least = daemonSet(render({ driver: 'modern_ebpf', leastPrivileged: true }).objects).metadata.annotations;
+      expect(least['kube-score/ignore'].split(',')).not.toContain('container-security-context-privileged');
+      expect(least['ignore-check.kube-linter.io/privileged-container']).toBeUndefined();
+    });
+
+    test('rendered for Kubernetes 1.30 or later, the AppArmor annotation becomes the securityContext field', () => {
+      const props = { driver: 'modern_ebpf', leastPrivileged: true } as const;
+      const old = daemonSet(render(props).objects);
+      expect(old.spec.template.metadata.annotations['container.apparmor.security.beta.kubernetes.io/falco']).toBe('unconfined');
+      const current = render({ ...props, kubernetesVersion: '1.30.2' }).objects;
+      expect(daemonSet(current).spec.template.metadata.annotations['container.apparmor.security.beta.kubernetes.io/falco']).toBeUndefined();
+      expect(falcoContainer(current).securityContext.appArmorProfile).toEqual({ type: 'Unconfined' });
+    });
+
+    test('the namespace allows privileged pods, and says why', () => {
+      const chart = new Chart(Testing.app(), 'ns');
+      new FalcoDaemonSet(chart, 'falco', { renderer: testRenderer() });
+      const namespace = findOne(Testing.synth(chart), 'Namespace', 'falco');
+      expect(namespace.metadata.labels).toEqual({ 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/audit': 'privileged', 'pod-security.kubernetes.io/warn': 'privileged' });
+      expect(namespace.metadata.annotations['falco-otel-honeycomb/pod-security-reason']).toMatch(/kernel driver or eBPF programs/);
     });
 
     test('driver auto: the driver loader picks at start, Falco prefers modern eBPF', () => {

@@ -8,8 +8,9 @@ import { FalcoList, FalcoMacro, FalcoRule, falcoListSchema, falcoMacroSchema, fa
 import { rulesetProblems, SelectionEntry } from './ruleset-checks';
 import { HelmRelease } from '../helm/helm-release';
 import { HelmRenderer, HelmTemplate } from '../helm/helm-renderer';
-import { ensureNamespace } from '../k8s/ensure-namespace';
-import { kubernetesVersionProblem } from '../k8s/kubernetes-versions';
+import { ensureNamespace, PodSecurity } from '../k8s/ensure-namespace';
+import { COMMON_EXCEPTIONS, LintException, lintExceptionAnnotations } from '../k8s/lint-exceptions';
+import { DEFAULT_KUBERNETES_VERSION, kubernetesVersionProblem } from '../k8s/kubernetes-versions';
 import { namespaceProblem } from '../k8s/patterns';
 import { ResourceRequirements, Toleration } from '../k8s/pod-types';
 import { FALCO_CHART, FALCO_RULES } from '../pins';
@@ -90,6 +91,54 @@ export const CHART_TOLERATIONS: readonly Toleration[] = [
   { effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane' },
 ];
 
+/** Why Falco's namespace must allow privileged pods. */
+export const FALCO_POD_SECURITY: PodSecurity = {
+  level: 'privileged',
+  reason: 'Falco\'s pods load a kernel driver or eBPF programs (a privileged container, or BPF, PERFMON, SYS_RESOURCE and SYS_PTRACE with falco.leastPrivileged) and mount host paths (/proc, /dev, /boot, the container runtime socket); Pod Security\'s baseline level forbids both.',
+};
+
+/** Resources of the chart's init containers, which it leaves unset. */
+const DRIVER_LOADER_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '1Gi' } };
+const FALCOCTL_INSTALL_RESOURCES = { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+
+/** The linter findings on Falco's DaemonSet that are so on purpose, and why. */
+function falcoLintExceptions(privileged: boolean): LintException[] {
+  return [
+    ...(privileged ? [{
+      kubeScore: 'container-security-context-privileged',
+      kubeLinter: ['privileged-container', 'privilege-escalation-container'],
+      reason: 'Falco\'s kernel driver (the kernel module, or the eBPF probe the driver loader picks) must be loaded into the kernel to see every syscall on the node; falco.leastPrivileged (modern eBPF) runs unprivileged with BPF, PERFMON, SYS_RESOURCE and SYS_PTRACE instead',
+    }] : []),
+    {
+      kubeScore: 'container-security-context-user-group-id',
+      kubeLinter: ['run-as-non-root'],
+      reason: 'runs as root: Falco reads /proc of every process on the node and the container runtime\'s socket, which only root may read',
+    },
+    {
+      kubeScore: 'container-security-context-readonlyrootfilesystem',
+      kubeLinter: ['no-read-only-root-fs'],
+      reason: 'the chart\'s containers write at start: the driver loader downloads or builds the kernel driver, falcoctl installs the ruleset and plugins, Falco writes its runtime files',
+    },
+    {
+      kubeScore: 'pod-probes-identical',
+      reason: 'Falco serves one health endpoint (/healthz on port 8765), and the chart probes it for liveness and readiness alike',
+    },
+    {
+      kubeScore: 'container-ephemeral-storage-request-and-limit',
+      reason: 'the containers write only small emptyDirs (driver, ruleset, plugins) and their logs; a limit that counts the logs could evict Falco while it is busy alerting',
+    },
+    {
+      kubeLinter: ['sensitive-host-mounts', 'docker-sock'],
+      reason: 'Falco reads the host: /proc for processes, /dev and /sys for its driver, /boot, /usr and /lib/modules for kernel headers and modules, and the container runtime\'s socket (whichever of docker, containerd, CRI-O, podman, k3s exists) to name containers',
+    },
+    {
+      kubeLinter: ['writable-host-mount'],
+      reason: 'the chart mounts the runtime sockets, /proc and /sys/module writable (a socket must be, to be connected to) and /lib/modules writable for the driver loader, which installs the kernel module there',
+    },
+    ...COMMON_EXCEPTIONS,
+  ];
+}
+
 /** The file under /etc/falco/rules.d that holds custom rules. */
 export const CUSTOM_RULES_FILE = 'custom-rules.yaml';
 
@@ -120,12 +169,16 @@ export class FalcoDaemonSet extends Construct implements IFalcoLogSource {
       values: {
         tty: true,
         falco: { json_output: true },
-        driver: { kind: props.driver ?? FALCO_DEFAULTS.driver, modernEbpf: { leastPrivileged: props.leastPrivileged ?? FALCO_DEFAULTS.leastPrivileged } },
+        driver: {
+          kind: props.driver ?? FALCO_DEFAULTS.driver,
+          modernEbpf: { leastPrivileged: props.leastPrivileged ?? FALCO_DEFAULTS.leastPrivileged },
+          loader: { initContainer: { resources: DRIVER_LOADER_RESOURCES } },
+        },
         tolerations: [...CHART_TOLERATIONS, ...(props.tolerations ?? [])],
         // Placeholder: it makes the chart mount /etc/falco/rules.d; the content comes at synth time.
         customRules: { [CUSTOM_RULES_FILE]: '[]' },
         falcoctl: {
-          artifact: { follow: { enabled: followedRulesRef !== undefined } },
+          artifact: { install: { resources: FALCOCTL_INSTALL_RESOURCES }, follow: { enabled: followedRulesRef !== undefined } },
           config: {
             artifact: {
               // The chart appends its container plugin to these refs.
@@ -181,7 +234,7 @@ export class FalcoDaemonSet extends Construct implements IFalcoLogSource {
     this.rulesRef = refs.rulesRef;
     this.followedRulesRef = refs.followedRulesRef;
 
-    ensureNamespace(props.namespaceScope ?? this, this.namespace);
+    ensureNamespace(props.namespaceScope ?? this, this.namespace, FALCO_POD_SECURITY);
     this.release = new HelmRelease(this, 'release', { ...template, renderer: props.renderer });
 
     props.lists?.forEach((l) => this.addList(l));
@@ -196,7 +249,9 @@ export class FalcoDaemonSet extends Construct implements IFalcoLogSource {
     const rulesData = this.produceRulesAtSynth(chartDaemonSet);
     this.configMap = falcoYaml.configMap;
     this.rulesConfigMap = rulesData.configMap;
-    this.daemonSet = this.replaceDaemonSet(chartDaemonSet, falcoYaml.data, rulesData.data, props.resources);
+    this.daemonSet = this.replaceDaemonSet(chartDaemonSet, falcoYaml.data, rulesData.data, props.resources, props.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+    const privileged = JSON.stringify(this.daemonSet.toJson().spec.template.spec).includes('"privileged":true');
+    for (const [key, value] of Object.entries(lintExceptionAnnotations(falcoLintExceptions(privileged)))) this.daemonSet.metadata.addAnnotation(key, value);
     this.node.addValidation({ validate: () => this.problems().map(formatPropProblem) });
   }
 
@@ -294,7 +349,7 @@ export class FalcoDaemonSet extends Construct implements IFalcoLogSource {
    * Replaces the chart's DaemonSet by a copy whose checksums follow the synth-time rules and
    * falco.yaml, and whose falco container has `resources` when given.
    */
-  private replaceDaemonSet(chartDaemonSet: ApiObject, falcoYaml: () => object, rules: () => object, resources?: ResourceRequirements): ApiObject {
+  private replaceDaemonSet(chartDaemonSet: ApiObject, falcoYaml: () => object, rules: () => object, resources: ResourceRequirements | undefined, kubernetesVersion: string): ApiObject {
     const falcoctlData = this.release.findObject('ConfigMap', configMapOfVolume(chartDaemonSet, FALCOCTL_VOLUME)).toJson().data;
     return this.release.replaceObject(chartDaemonSet, (json) => {
       const annotations = json.spec.template.metadata.annotations;
@@ -304,6 +359,14 @@ export class FalcoDaemonSet extends Construct implements IFalcoLogSource {
       // reach only the pods that happen to restart.
       annotations['checksum/falcoctl'] = sha256(falcoctlData);
       if (resources) this.falcoContainer(json).resources = resources;
+      // Kubernetes 1.30 replaced the AppArmor annotation (which the chart writes) by a field, and
+      // warns on the annotation: the field, where the cluster has it.
+      const appArmor = `container.apparmor.security.beta.kubernetes.io/${this.containerName}`;
+      if (annotations[appArmor] === 'unconfined' && Number(kubernetesVersion.split('.')[1]) >= 30) {
+        delete annotations[appArmor];
+        const container = this.falcoContainer(json);
+        container.securityContext = { ...container.securityContext, appArmorProfile: { type: 'Unconfined' } };
+      }
       return json;
     });
   }

@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { WebhookCertJobs } from './webhook-cert-jobs';
 import { HelmRelease } from '../helm/helm-release';
 import { HelmRenderer, HelmTemplate } from '../helm/helm-renderer';
-import { ensureNamespace } from '../k8s/ensure-namespace';
+import { ensureNamespace, PodSecurity } from '../k8s/ensure-namespace';
+import { COMMON_EXCEPTIONS, lintExceptionAnnotations } from '../k8s/lint-exceptions';
 import { kubernetesVersionProblem } from '../k8s/kubernetes-versions';
 import { namespaceProblem } from '../k8s/patterns';
 import { IMAGES, OTEL_OPERATOR_CHART } from '../pins';
@@ -26,6 +27,18 @@ export const OTEL_OPERATOR_DEFAULTS = {
   releaseName: 'opentelemetry-operator',
   webhookCerts: 'certgen' as WebhookCertMode,
 } as const;
+
+/** The operator's own pods meet Pod Security's restricted level; collectors may need more (FalcoCollector raises it). */
+export const OPERATOR_POD_SECURITY: PodSecurity = {
+  level: 'restricted',
+  reason: 'The operator and its cert Jobs run as non-root with all capabilities dropped, a read-only root filesystem and the RuntimeDefault seccomp profile.',
+};
+
+/** The manager's resources, which the chart leaves unset (its commented example, with room for a cluster's worth of collectors). */
+const MANAGER_RESOURCES = {
+  requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '50Mi' },
+  limits: { 'cpu': '500m', 'memory': '256Mi', 'ephemeral-storage': '50Mi' },
+};
 
 /** The collector image the pinned operator starts by default, split as the chart's values take it. */
 const [COLLECTOR_IMAGE_REPOSITORY, COLLECTOR_IMAGE_TAG] = IMAGES.collector.split(':');
@@ -58,7 +71,12 @@ export class OtelOperator extends Construct {
       namespace: props.namespace ?? OTEL_OPERATOR_DEFAULTS.namespace,
       kubernetesVersion: props.kubernetesVersion,
       values: {
-        manager: { collectorImage: { repository: props.collectorImageRepository ?? COLLECTOR_IMAGE_REPOSITORY, tag: COLLECTOR_IMAGE_TAG } },
+        manager: {
+          collectorImage: { repository: props.collectorImageRepository ?? COLLECTOR_IMAGE_REPOSITORY, tag: COLLECTOR_IMAGE_TAG },
+          resources: MANAGER_RESOURCES,
+          // Added to the chart's: the manager writes nothing outside its mounted certificate folder.
+          securityContext: { readOnlyRootFilesystem: true },
+        },
         admissionWebhooks: {
           certManager: { enabled: webhookCerts === 'cert-manager' },
           autoGenerateCert: { enabled: webhookCerts === 'helm' },
@@ -91,8 +109,17 @@ export class OtelOperator extends Construct {
     this.collectorImage = `${props.collectorImageRepository ?? COLLECTOR_IMAGE_REPOSITORY}:${COLLECTOR_IMAGE_TAG}`;
 
     const namespaceScope = props.namespaceScope ?? this;
-    ensureNamespace(namespaceScope, this.namespace);
+    ensureNamespace(namespaceScope, this.namespace, OPERATOR_POD_SECURITY);
     this.release = new HelmRelease(this, 'release', { ...template, renderer: props.renderer });
+    const deployment = this.onlyObject('Deployment');
+    const exceptions = lintExceptionAnnotations([
+      {
+        kubeScore: 'deployment-replicas',
+        reason: 'one replica: with leader election a second one would only wait, and collectors keep running while the operator restarts',
+      },
+      ...COMMON_EXCEPTIONS,
+    ]);
+    for (const [key, value] of Object.entries(exceptions)) deployment.metadata.addAnnotation(key, value);
 
     this.crds = this.release.apiObjects
       .filter((o) => o.kind === 'CustomResourceDefinition')

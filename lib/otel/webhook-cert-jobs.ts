@@ -3,17 +3,19 @@ import { ApiObject } from 'cdk8s';
 // The generated Kubernetes API classes only: cdk8s-plus-28's index would load all of cdk8s-plus (≈0.1 s).
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
+import { COMMON_EXCEPTIONS, lintExceptionAnnotations } from '../k8s/lint-exceptions';
+import { IMAGES } from '../pins';
 
 /**
  * kube-webhook-certgen as ingress-nginx pins it in its controller-v1.15.1 manifests (chart 4.15.1).
  * Distroless, runs as 65532. `create` skips an existing Secret; `patch` sets the CA on every webhook
  * of one configuration, and cannot patch CRDs.
  */
-export const CERTGEN_IMAGE = 'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.6.9@sha256:01038e7de14b78d702d2849c3aad72fd25903c4765af63cf16aa3398f5d5f2dd';
+export const CERTGEN_IMAGE = IMAGES.certgen;
 /** The Kubernetes project's kubectl image: distroless (no shell), entrypoint /bin/kubectl. */
-export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.36.2@sha256:b0d792e0d8dfb9bb1b922b78b23137e2a34bb6f9667640353a9d2aadd1fd7761';
+export const KUBECTL_IMAGE = IMAGES.kubectl;
 /** A shell with base64, to turn the CA file into a JSON patch for kubectl. */
-export const SHELL_IMAGE = 'docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e';
+export const SHELL_IMAGE = IMAGES.shell;
 
 /** Key under which kube-webhook-certgen stores the CA in the Secret (fixed in the tool). */
 export const CA_KEY = 'ca';
@@ -166,7 +168,7 @@ export class WebhookCertJobs extends Construct {
       throw new Error(`Job name ${name} is longer than 63 characters (a label value): pass a shorter namePrefix, or use a shorter release name`);
     }
     return new k8s.KubeJob(this, id, {
-      metadata: { name, namespace: this.namespace, labels: LABELS },
+      metadata: { name, namespace: this.namespace, labels: LABELS, annotations: lintExceptionAnnotations(COMMON_EXCEPTIONS) },
       spec: {
         // Restarts of all its containers count against it; with back-off from 10 s to 5 min this
         // leaves minutes for the webhook configurations to appear, then fails visibly.
@@ -245,8 +247,8 @@ function container(name: string, image: string, args: string[], extra: Pick<k8s.
     ...extra,
     args,
     resources: {
-      requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
-      limits: { memory: k8s.Quantity.fromString('256Mi') },
+      requests: { 'cpu': k8s.Quantity.fromString('10m'), 'memory': k8s.Quantity.fromString('32Mi'), 'ephemeral-storage': k8s.Quantity.fromString('16Mi') },
+      limits: { 'cpu': k8s.Quantity.fromString('200m'), 'memory': k8s.Quantity.fromString('256Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
     },
     securityContext: {
       allowPrivilegeEscalation: false,

@@ -21,10 +21,10 @@ afterAll(async () => {
   await cp?.stop();
 });
 
-/** Objects of the folder plus the Secrets the synth wrote (source: env). */
+/** Objects of the folder plus the Secrets the synth wrote (source: env) in `<secretsDir>/<cluster>/`. */
 function objectsOf(dir: string, secretsDir?: string): any[] {
-  const secrets = secretsDir && fs.existsSync(secretsDir) ? readObjects(secretsDir) : [];
-  return [...readObjects(dir), ...secrets];
+  const clusters = secretsDir && fs.existsSync(secretsDir) ? fs.readdirSync(secretsDir) : [];
+  return [...readObjects(dir), ...clusters.flatMap((c) => readObjects(path.join(secretsDir!, c)))];
 }
 
 function expectAllApplied(objects: any[], applied: string[]): void {

@@ -1,6 +1,6 @@
 // Server-side apply of synthesized objects to the test control plane, as `npm run deploy` applies
 // them (same field manager, JSON stream), but without its waits for Jobs and Pods, which never run here.
-import { FIELD_MANAGER } from '../../../lib/deploy/deploy';
+import { FIELD_MANAGER } from '../../../deploy/deploy';
 import { ControlPlane, RunResult } from './control-plane';
 
 export { FIELD_MANAGER };
