@@ -14,7 +14,10 @@ import { UserError } from '../lib/errors';
 export const OUTPUT_RECORD = '.falco-otel-honeycomb';
 const TOOL = 'falco-otel-honeycomb';
 
-/** What an output folder holds: files by name, and subfolders (one per cluster). */
+/**
+ * What an output folder holds: files by path (`flux/infra/kustomization.yaml` makes its folders),
+ * and subfolders with outputs of their own (one per cluster, each with its record).
+ */
 export interface OutputTree {
   readonly files: ReadonlyMap<string, string>;
   readonly folders?: ReadonlyMap<string, OutputTree>;
@@ -72,20 +75,28 @@ export function outputDigest(dir: string): string | undefined {
 // Output of versions before the record existed: manifest files named by cdk8s's chart order.
 const LEGACY_MANIFEST = /^\d{4}-[a-z0-9-]+\.k8s\.yaml$/;
 
-/** Why this tool may not replace `dir` (entries it did not write), or undefined. */
-function foreignContent(dir: string): string | undefined {
-  const entries = fs.readdirSync(dir, { withFileTypes: true });
-  const record = readOutputRecord(dir);
-  for (const entry of entries) {
-    if (entry.name === OUTPUT_RECORD && record) continue;
+/**
+ * Why this tool may not replace `dir` (an entry it did not write), or undefined. `record` and
+ * `prefix` describe a folder inside an output folder (`flux/`), whose files its record lists.
+ */
+function foreignContent(dir: string, record: OutputRecord | undefined = readOutputRecord(dir), prefix = ''): string | undefined {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && (record ? record.folders.includes(entry.name) : /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(entry.name))) {
-      const inner = foreignContent(full);
-      if (inner) return inner;
+    const rel = `${prefix}${entry.name}`;
+    let inner: string | undefined | false = false;
+    if (!record) {
+      // Output of earlier versions: numbered manifests, one folder of them per cluster.
+      if (entry.isFile() && LEGACY_MANIFEST.test(entry.name)) continue;
+      if (entry.isDirectory() && !prefix && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(entry.name)) inner = foreignContent(full, undefined, `${rel}/`);
+    } else if (entry.isFile() && (rel in record.files || (rel === OUTPUT_RECORD))) {
       continue;
+    } else if (entry.isDirectory() && !prefix && record.folders.includes(entry.name)) {
+      inner = foreignContent(full);
+    } else if (entry.isDirectory() && Object.keys(record.files).some((f) => f.startsWith(`${rel}/`))) {
+      inner = foreignContent(full, record, `${rel}/`);
     }
-    const ours = entry.isFile() && (record ? entry.name in record.files : LEGACY_MANIFEST.test(entry.name));
-    if (!ours) return `${full}${entry.isDirectory() ? '/' : ''}`;
+    if (inner === false) return `${full}${entry.isDirectory() ? '/' : ''}`;
+    if (inner) return inner;
   }
   return undefined;
 }
@@ -301,7 +312,10 @@ function writeError(err: unknown, target: string): UserError {
 function writeTree(dir: string, tree: OutputTree): void {
   fs.mkdirSync(dir, { mode: 0o755 });
   fs.chmodSync(dir, 0o755);
-  for (const [name, text] of tree.files) writeDurably(path.join(dir, name), text, 0o644);
+  for (const [name, text] of tree.files) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true, mode: 0o755 });
+    writeDurably(path.join(dir, name), text, 0o644);
+  }
   for (const [name, sub] of tree.folders ?? []) writeTree(path.join(dir, name), sub);
   writeDurably(path.join(dir, OUTPUT_RECORD), recordOf(tree), 0o644);
   syncDir(dir);

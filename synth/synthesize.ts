@@ -7,6 +7,7 @@ import { removeStaleTempDirs } from '../lib/fs/private-temp';
 import { HelmRenderer } from '../lib/helm/helm-renderer';
 import { HoneycombSecret, SecretManifest } from '../lib/honeycomb/honeycomb-secret';
 import { checkOutputTarget, OutputError, OutputTree, outputDigest, recoverOutputFolder, Replacement, replaceOutputFolder, withOutputLock } from './output-folder';
+import { fluxKustomizations } from './flux-kustomizations';
 import { checkSecretsTarget, writeSecrets } from './secrets-folder';
 import { ManifestFile, ManifestProblem, ManifestValidationError, validateManifests } from './validate/validate-manifests';
 import { appManifests, manifestYaml } from './write-manifests';
@@ -121,9 +122,12 @@ async function render(loaded: Array<{ input: ClusterInput; config: LoadedConfig 
 }
 
 function outputTree(built: readonly BuiltCluster[]): OutputTree {
-  const filesOf = (cluster: BuiltCluster) => new Map(cluster.files.map((f) => [path.basename(f.file), manifestYaml(f.objects)]));
-  if (built.length === 1 && !built[0].folder) return { files: filesOf(built[0]), cluster: built[0].cluster };
-  return { files: new Map(), folders: new Map(built.map((c) => [c.folder!, { files: filesOf(c), cluster: c.cluster }])) };
+  const treeOf = (cluster: BuiltCluster): OutputTree => ({
+    files: new Map([...cluster.files.map((f): [string, string] => [path.basename(f.file), manifestYaml(f.objects)]), ...fluxKustomizations(cluster.files)]),
+    cluster: cluster.cluster,
+  });
+  if (built.length === 1 && !built[0].folder) return treeOf(built[0]);
+  return { files: new Map(), folders: new Map(built.map((c) => [c.folder!, treeOf(c)])) };
 }
 
 /** A cluster's config; with a subfolder, its cluster.name must be the folder's name. */

@@ -7,7 +7,8 @@ import { OtelOperator } from '../lib/otel/otel-operator';
 import { Chart, Testing } from 'cdk8s';
 import { fingerprint, previousOutput } from './support/synth-cli';
 import { UserError } from '../lib/errors';
-import { synthesize } from '../synth/synthesize';
+import { clusterConfigs, synthesize } from '../synth/synthesize';
+import { loadConfig } from '../app/load-config';
 import { ManifestValidator, ValidationProblem } from '../synth/validate/manifest-validator';
 import { formatProblem, ManifestValidationError, validateManifestFolder, validateManifests } from '../synth/validate/validate-manifests';
 
@@ -60,8 +61,11 @@ describe('the real output', () => {
     expect(validator.validate(helmMode)).toEqual([]);
   });
 
-  test('the committed dist/ is valid (run `npm run synth` after changing the app)', () => {
-    expect(validateManifestFolder(path.join(ROOT, 'dist')).map(formatProblem)).toEqual([]);
+  test('the committed dist/ is valid, each cluster\'s folder against its own Kubernetes version (run `npm run synth` after changing the app)', () => {
+    for (const { configFile, folder } of clusterConfigs(path.join(ROOT, 'config'))) {
+      const dir = folder ? path.join(ROOT, 'dist', folder) : path.join(ROOT, 'dist');
+      expect(validateManifestFolder(dir, { kubernetesVersion: loadConfig(configFile, {}).config.kubernetesVersion }).map(formatProblem)).toEqual([]);
+    }
   });
 
   test('the collector is checked against its CRD: preserve-unknown-fields lets any collector config through', () => {
