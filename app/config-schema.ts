@@ -3,7 +3,7 @@ import { FALCO_DEFAULTS, FALCO_DRIVERS } from '../lib/falco/falco-daemon-set';
 import { falcoListSchema, falcoMacroSchema, falcoRuleSchema } from '../lib/falco/rules';
 import { API_KEY_SOURCES, HONEYCOMB_SECRET_DEFAULTS, SECRET_KEY } from '../lib/honeycomb/honeycomb-secret';
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_MINORS, KUBERNETES_VERSION_PATTERN } from '../lib/k8s/kubernetes-versions';
-import { DNS_LABEL, hostPortProblem, SYSTEM_NAMESPACES } from '../lib/k8s/patterns';
+import { DNS_LABEL, HOST_PORT, hostPortProblem, SYSTEM_NAMESPACES } from '../lib/k8s/patterns';
 import { TAINT_EFFECTS, TOLERATION_OPERATORS } from '../lib/k8s/pod-types';
 import { FALCO_COLLECTOR_DEFAULTS, HONEYCOMB_ENDPOINTS } from '../lib/otel/falco-collector';
 import { OTEL_OPERATOR_DEFAULTS } from '../lib/otel/otel-operator';
@@ -51,7 +51,6 @@ const toleration = z.strictObject({
 export const MAX_LIST_ENTRIES = 1000;
 const list = <T extends z.ZodType>(element: T) => z.array(element).max(MAX_LIST_ENTRIES, { error: `has more than ${MAX_LIST_ENTRIES} entries; expected at most ${MAX_LIST_ENTRIES}` });
 
-const HOST_PORT_SHAPE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
 
 // The collector expands ${…} in its configuration: a dataset containing `${env:HONEYCOMB_API_KEY}`
 // would send the key as the dataset's name. Control characters would break the header.
@@ -103,12 +102,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       region: z.enum(Object.keys(HONEYCOMB_ENDPOINTS) as [keyof typeof HONEYCOMB_ENDPOINTS]).default(FALCO_COLLECTOR_DEFAULTS.region)
         .describe(`Honeycomb region: ${Object.entries(HONEYCOMB_ENDPOINTS).map(([r, e]) => `${r} (${e})`).join(', ')}.`),
+      // The pattern (in the editor schema too) decides; the message says which part is wrong.
       endpoint: z.string()
-        .regex(HOST_PORT_SHAPE, { error: 'is not host:port; expected a host name or [IPv6 address] and a port from 1 to 65535, such as "api.honeycomb.io:443", without a scheme', abort: true })
-        .superRefine((value, ctx) => {
-          const problem = hostPortProblem(value);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem.replace(/^"[^"]*" /, '') });
-        })
+        .regex(HOST_PORT, { error: (issue) => hostPortProblem(String(issue.input))!.replace(/^"[^"]*"(: | )/, '') })
         .optional().describe('OTLP gRPC endpoint (host:port); overrides region.'),
       dataset: z.string({ error: 'expected a non-empty string' }).trim()
         .min(1, { error: 'is empty; expected the name of a Honeycomb dataset', abort: true })

@@ -18,7 +18,6 @@ import { synthesize } from '../synth/synthesize';
 const ROOT = path.resolve(__dirname, '..');
 const CLUSTER = 'cluster:\n  name: demo\n';
 const HELM = resolveHelm(undefined).path;
-const committedOutput = () => fs.readFileSync(path.join(ROOT, 'dist', '0003-collector.k8s.yaml'), 'utf8');
 
 /** A fresh folder holding a previous synth's output of TEST_CONFIG (with its record), and the secrets root beside it. */
 async function previousSynth(): Promise<{ outdir: string; secrets: string }> {
@@ -78,7 +77,7 @@ describe('the output folder: synth replaces only a folder it owns', () => {
   test('the output of earlier versions (numbered manifests, no record) is replaced', async () => {
     const outdir = path.join(tempDir('hostile-'), 'dist');
     fs.mkdirSync(outdir);
-    fs.writeFileSync(path.join(outdir, '0003-collector.k8s.yaml'), committedOutput());
+    fs.writeFileSync(path.join(outdir, '0003-collector.k8s.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n');
     await synthesize({ clusters: [{ configFile: TEST_CONFIG }], outdir, secretsDir: tempDir() });
     expect(fs.readdirSync(outdir)).toContain(OUTPUT_RECORD);
   });

@@ -98,6 +98,6 @@ describe('a single-cluster repository keeps the flat dist/', () => {
     const configDir = writeConfigs({ default: 'cluster:\n  name: demo\n' });
     const outdir = path.join(tempDir(), 'dist');
     await synthesize({ clusters: clusterConfigs(configDir), outdir, secretsDir: tempDir() });
-    expect(fs.readdirSync(outdir).sort()).toEqual(['.falco-otel-honeycomb', '0000-namespaces-crds.k8s.yaml', '0001-otel-operator.k8s.yaml', '0002-falco.k8s.yaml', '0003-collector.k8s.yaml']);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['.falco-otel-honeycomb', '0000-namespaces-crds.k8s.yaml', '0001-otel-operator.k8s.yaml', '0002-falco.k8s.yaml', '0003-collector.k8s.yaml', 'flux']);
   });
 });

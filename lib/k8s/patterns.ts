@@ -2,31 +2,40 @@
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** A DNS name: dot-separated labels of letters, digits and '-', at most 253 characters. */
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOST_NAME = '(?=[^:]{1,253}:)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*';
+
+// An IPv6 address, as RFC 3986 (section 3.2.2) spells out its text forms; an IPv4 tail allowed.
+const H16 = '[0-9A-Fa-f]{1,4}';
+const IPV4 = '(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const LS32 = `(?:${H16}:${H16}|${IPV4})`;
+const IPV6 = [
+  `(?:${H16}:){6}${LS32}`,
+  `::(?:${H16}:){5}${LS32}`,
+  `(?:${H16})?::(?:${H16}:){4}${LS32}`,
+  `(?:(?:${H16}:){0,1}${H16})?::(?:${H16}:){3}${LS32}`,
+  `(?:(?:${H16}:){0,2}${H16})?::(?:${H16}:){2}${LS32}`,
+  `(?:(?:${H16}:){0,3}${H16})?::${H16}:${LS32}`,
+  `(?:(?:${H16}:){0,4}${H16})?::${LS32}`,
+  `(?:(?:${H16}:){0,5}${H16})?::${H16}`,
+  `(?:(?:${H16}:){0,6}${H16})?::`,
+].map((form) => `(?:${form})`).join('|');
+const PORT = '(?:[1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
 
 /**
  * `host:port`: a DNS name or a bracketed IPv6 address, and a port from 1 to 65535. The config
- * schema and FalcoCollector use this, and only this.
+ * schema (and so the editor schema) and FalcoCollector use this, and only this.
  */
+export const HOST_PORT = new RegExp(`^(?:${HOST_NAME}|\\[(?:${IPV6})\\]):${PORT}$`);
+
+/** What is wrong with `value` as host:port, or undefined. */
 export function hostPortProblem(value: string): string | undefined {
+  if (HOST_PORT.test(value)) return undefined;
   const expected = 'expected a host name or [IPv6 address] and a port from 1 to 65535, such as "api.honeycomb.io:443", without a scheme';
-  const match = /^(\[[^\]]*\]|[^:\[\]]*):([0-9]+)$/.exec(value);
+  const match = /^(\[[^\]]*\]|[^:[\]]*):([0-9]+)$/.exec(value);
   if (!match) return `${JSON.stringify(value)} is not host:port; ${expected}`;
   const [, host, port] = match;
-  if (host.startsWith('[') ? !isIpv6(host.slice(1, -1)) : !HOST_NAME.test(host)) return `${JSON.stringify(host)} is not a host name or IPv6 address; ${expected}`;
-  if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535) return `port ${port} is not between 1 and 65535; ${expected}`;
-  return undefined;
-}
-
-/** An IPv6 address (RFC 4291 text forms, an IPv4 tail allowed). */
-function isIpv6(text: string): boolean {
-  const v4 = /(?:^|:)((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})$/.exec(text);
-  const body = v4 ? `${text.slice(0, text.length - v4[1].length)}0:0` : text;
-  if (!/^[0-9a-fA-F:]+$/.test(body) || (body.match(/::/g) ?? []).length > 1) return false;
-  const [head, tail] = body.includes('::') ? body.split('::') : [body, undefined];
-  const groups = [...(head ? head.split(':') : []), ...(tail ? tail.split(':') : [])];
-  if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  return tail === undefined ? groups.length === 8 : groups.length <= 7;
+  if (!new RegExp(`^${PORT}$`).test(port)) return `${JSON.stringify(value)}: port ${port} is not between 1 and 65535; ${expected}`;
+  return `${JSON.stringify(value)}: ${JSON.stringify(host)} is not a host name or IPv6 address; ${expected}`;
 }
 
 /** Namespaces of Kubernetes itself: a Namespace object for one of them could be pruned by a GitOps tool. */
@@ -43,6 +52,3 @@ export function namespaceProblem(name: string): string | undefined {
   }
   return undefined;
 }
-
-/** `host:port` as a test, for callers that only need yes or no. */
-export const HOST_PORT = { test: (value: string): boolean => hostPortProblem(value) === undefined };
