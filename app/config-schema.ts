@@ -104,7 +104,7 @@ export const configSchema = z.strictObject({
         .describe(`Honeycomb region: ${Object.entries(HONEYCOMB_ENDPOINTS).map(([r, e]) => `${r} (${e})`).join(', ')}.`),
       // The pattern (in the editor schema too) decides; the message says which part is wrong.
       endpoint: z.string()
-        .regex(HOST_PORT, { error: (issue) => hostPortProblem(String(issue.input))!.replace(/^"[^"]*"(: | )/, '') })
+        .regex(HOST_PORT, { error: (issue) => hostPortProblem(String(issue.input))!.slice(JSON.stringify(String(issue.input)).length + 1) })
         .optional().describe('OTLP gRPC endpoint (host:port); overrides region.'),
       dataset: z.string({ error: 'expected a non-empty string' }).trim()
         .min(1, { error: 'is empty; expected the name of a Honeycomb dataset', abort: true })

@@ -291,8 +291,8 @@ describe('bounded input and time', () => {
 
 describe('accepted once, though a cluster or the collector would refuse or misuse it: now refused with one line', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['an endpoint port over 65535', 'honeycomb:\n  endpoint: api.honeycomb.io:99999\n', /honeycomb\.endpoint: "api\.honeycomb\.io:99999" is not host:port/],
-    ['an endpoint of colons', 'honeycomb:\n  endpoint: "[:::::]:443"\n', /honeycomb\.endpoint: "\[:::::\]:443" is not a host name or IPv6 address; expected a host name or \[IPv6 address\] and a port/],
+    ['an endpoint port over 65535', 'honeycomb:\n  endpoint: api.honeycomb.io:99999\n', /honeycomb\.endpoint: "api\.honeycomb\.io:99999" has port 99999, not one from 1 to 65535; expected a host name or \[IPv6 address\] and a port/],
+    ['an endpoint of colons', 'honeycomb:\n  endpoint: "[:::::]:443"\n', /honeycomb\.endpoint: "\[:::::\]:443" has host \[:::::\], which is not a host name or IPv6 address; expected a host name or \[IPv6 address\] and a port/],
     ['a negative quantity', 'falco:\n  resources:\n    requests: {cpu: -1}\n', /falco\.resources\.requests\.cpu: -1 is negative; expected a non-negative number or quantity/],
     ['a negative quantity string', 'falco:\n  resources:\n    limits: {memory: "-1Gi"}\n', /falco\.resources\.limits\.memory: "-1Gi" is not a quantity/],
     ['a dataset with a newline', 'honeycomb:\n  dataset: "fal\\nco"\n', /honeycomb\.dataset: "fal\\nco" is not a dataset name; expected one line of printable characters/],

@@ -34,8 +34,8 @@ export function hostPortProblem(value: string): string | undefined {
   const match = /^(\[[^\]]*\]|[^:[\]]*):([0-9]+)$/.exec(value);
   if (!match) return `${JSON.stringify(value)} is not host:port; ${expected}`;
   const [, host, port] = match;
-  if (!new RegExp(`^${PORT}$`).test(port)) return `${JSON.stringify(value)}: port ${port} is not between 1 and 65535; ${expected}`;
-  return `${JSON.stringify(value)}: ${JSON.stringify(host)} is not a host name or IPv6 address; ${expected}`;
+  if (!new RegExp(`^${PORT}$`).test(port)) return `${JSON.stringify(value)} has port ${port}, not one from 1 to 65535; ${expected}`;
+  return `${JSON.stringify(value)} has host ${host}, which is not a host name or IPv6 address; ${expected}`;
 }
 
 /** Namespaces of Kubernetes itself: a Namespace object for one of them could be pruned by a GitOps tool. */
