@@ -6,6 +6,7 @@ import { Chart, Testing } from 'cdk8s';
 import { buildApp, Stack } from '../../app/falco-otel-app';
 import { Config, ConfigInput, configSchema } from '../../app/config-schema';
 import { HelmRenderer, RenderCache } from '../../lib/helm/helm-renderer';
+import { projectRoot } from '../../synth/project-root';
 
 /** The run's temporary folder (global-setup.ts); TMPDIR points into it. */
 export const SUITE_TMPDIR_ENV = 'FALCO_OTEL_TEST_SUITE_TMPDIR';
@@ -105,7 +106,7 @@ export function fileDigests(dir: string): Record<string, string> {
 }
 
 /** The suite's own cluster config (what config/default.yaml held when it was written), so that no test depends on config/. */
-export const TEST_CONFIG = path.join(__dirname, '..', 'fixtures', 'cluster.yaml');
+export const TEST_CONFIG = path.join(projectRoot(), 'test', 'fixtures', 'cluster.yaml');
 
 /** The pinned chart's archive in the suite's chart mirror (CHARTS_DIR). */
 export function pinnedChartFile(chart: { name: string; version: string }): string {
