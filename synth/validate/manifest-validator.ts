@@ -31,6 +31,11 @@ export interface ValidationProblem {
 }
 
 const CRD_API_VERSION = 'apiextensions.k8s.io/v1';
+
+/** Problems of built-in objects by API version and JSON (ManifestValidator.validate). */
+const builtInProblems = new Map<string, ValidationProblem[]>();
+/** Schemas of custom resources by the CRD's openAPIV3Schema: shared by the clusters of a fleet. */
+const crSchemas = new WeakMap<object, JsonSchema>();
 const EXTERNAL_RESOURCE: JsonSchema = {
   type: 'object',
   properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: `#/definitions/${OBJECT_META}` } },
@@ -62,11 +67,21 @@ export class ManifestValidator {
   /** Every problem of every object; an empty list when all of them are valid. */
   public validate(objects: readonly unknown[]): ValidationProblem[] {
     const crds = objects.filter(isCrd);
-    const crSchemas = new Map<object, JsonSchema>();
-    return objects.flatMap((o, index) => this.validateOne(o, index, crds, crSchemas));
+    return objects.flatMap((o, index) => {
+      // A built-in kind's problems depend on the object and the API version only: a fleet of
+      // clusters repeats most objects, the operator's CRDs above all, so each is checked once.
+      if (!isPlainObject(o) || !this.schema.kinds.has(`${(o as any).apiVersion} ${(o as any).kind}`)) return this.validateOne(o, index, crds);
+      const key = `${this.schema.minor}\0${this.externalApiGroups.join(',')}\0${JSON.stringify(o)}`;
+      let problems = builtInProblems.get(key);
+      if (!problems) {
+        problems = this.validateOne(o, 0, crds);
+        builtInProblems.set(key, problems);
+      }
+      return problems.map((p) => ({ ...p, index }));
+    });
   }
 
-  private validateOne(object: unknown, index: number, crds: readonly any[], crSchemas: Map<object, JsonSchema>): ValidationProblem[] {
+  private validateOne(object: unknown, index: number, crds: readonly any[]): ValidationProblem[] {
     if (!isPlainObject(object)) {
       return [{ index, kind: '?', name: '?', path: '(document)', reason: `expected a Kubernetes object, got ${describe(object)}` }];
     }
@@ -82,7 +97,7 @@ export class ManifestValidator {
     const missing = ['apiVersion', 'kind'].filter((f) => typeof o[f] !== 'string' || o[f] === '');
     if (missing.length > 0) return missing.map((f) => at(f, 'missing required field'));
 
-    const schema = this.schemaFor(o, crds, crSchemas);
+    const schema = this.schemaFor(o, crds);
     if (typeof schema === 'string') return [at('apiVersion', schema)];
     const problems: ValidationProblem[] = [];
     if (typeof o.metadata?.name !== 'string' || o.metadata.name === '') {
@@ -93,7 +108,7 @@ export class ManifestValidator {
   }
 
   /** The schema for the object's apiVersion and kind, or why there is none. */
-  private schemaFor(o: any, crds: readonly any[], crSchemas: Map<object, JsonSchema>): JsonSchema | string {
+  private schemaFor(o: any, crds: readonly any[]): JsonSchema | string {
     const builtIn = this.schema.kinds.get(`${o.apiVersion} ${o.kind}`);
     if (builtIn) return { $ref: `#/definitions/${builtIn}` };
     const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/', 2) : ['', o.apiVersion];
