@@ -50,6 +50,15 @@ describe('the real output', () => {
     expect(validateManifestFolder(outdir).map(formatProblem)).toEqual([]);
   });
 
+  test('rendered for the newest supported minor (1.33), valid against that minor\'s API', () => {
+    const newest = synthStack(testConfig({ kubernetesVersion: '1.33.4', falco: { driver: 'modern_ebpf', leastPrivileged: true } }));
+    expect(new ManifestValidator({ kubernetesVersion: '1.33.4' }).validate(newest.objects)).toEqual([]);
+    // 1.30 and later: the AppArmor field, which the 1.28 API does not have.
+    const falco = findOne(newest.objects, 'DaemonSet', 'falco').spec.template.spec.containers.find((c: any) => c.name === 'falco');
+    expect(falco.securityContext.appArmorProfile).toEqual({ type: 'Unconfined' });
+    expect(validator.validate(newest.objects).map((p) => p.path)).toContain('spec.template.spec.containers[0].securityContext.appArmorProfile');
+  });
+
   test('the other variants are valid too: the demo Pod, and the chart-made webhook Secret of the construct\'s helm mode', () => {
     const variant = synthStack(testConfig({ demo: { enabled: true } }));
     expect(variant.objects.map((o) => o.kind)).toContain('Pod');
