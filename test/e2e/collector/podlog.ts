@@ -44,7 +44,7 @@ export class PodLogWriter {
       '-count', String(options.count),
       '-rate', String(options.rate),
       '-start-id', String(options.startId ?? 1),
-      '-startup-lines', String(options.startupLines ?? true),
+      `-startup-lines=${options.startupLines ?? true}`,
       '-big-every', String(options.bigEvery ?? 50),
       '-padding', String(options.padding ?? 0),
       '-rotate-bytes', String(options.rotateBytes ?? 10 * 1024 * 1024),

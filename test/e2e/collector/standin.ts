@@ -15,6 +15,14 @@ export interface StoredEvent {
   stored_at: number;
   data: Record<string, any>;
   types: Record<string, string>;
+  /** The stored line, for values a JavaScript number cannot hold exactly. */
+  raw: string;
+}
+
+/** The integer literal of a field in the stored line, exact. */
+export function exactInteger(e: StoredEvent, field: string): bigint | undefined {
+  const m = new RegExp(`"${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}":(-?\\d+)[,}]`).exec(e.raw);
+  return m ? BigInt(m[1]) : undefined;
 }
 
 export class HoneycombStandIn {
@@ -75,6 +83,7 @@ export function parseEvents(text: string): StoredEvent[] {
     if (!m) throw new Error(`stand-in line without time: ${line.slice(0, 200)}`);
     const e = JSON.parse(line);
     e.time = BigInt(m[1]);
+    e.raw = line;
     out.push(e);
   }
   return out;
