@@ -26,7 +26,7 @@ export class CollectorProcess {
 
   /** Starts it and waits until the collector logs that it is ready. */
   async start(): Promise<void> {
-    if (this.proc && this.proc.exitCode === null) throw new Error('collector already running');
+    if (this.running()) throw new Error('collector already running');
     const startOffset = fs.existsSync(this.logFile) ? fs.statSync(this.logFile).size : 0;
     const log = fs.openSync(this.logFile, 'a');
     const proc = spawn(peerBinary('collector'), ['--config', this.configFile, ...this.runnable.argv], {
@@ -41,7 +41,7 @@ export class CollectorProcess {
     for (;;) {
       const text = this.logSince(startOffset);
       if (text.includes('Everything is ready')) return;
-      if (proc.exitCode !== null) throw new Error(`the collector exited at start-up (${this.logFile}):\n${text.slice(-3000)}`);
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the collector exited at start-up (${this.logFile}):\n${text.slice(-3000)}`);
       if (Date.now() > deadline) throw new Error(`the collector was not ready in 30 s (${this.logFile})`);
       await sleep(50);
     }

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CollectorProcess } from './collector-process';
 import { rewriteForNode, RunnableCollector } from './node-rewrite';
+import { stopAllWriters } from './podlog';
 import { HoneycombStandIn, sleep, StoredEvent } from './standin';
 import { SynthesizedCollector } from './synthesized';
 import { Tally, tally } from './tally';
@@ -48,6 +49,7 @@ export async function startNode(synth: SynthesizedCollector, name: string, optio
       return c;
     },
     async close() {
+      stopAllWriters();
       await first.process.stop();
       for (const c of others) await c.stop();
       await standIn.stop();

@@ -64,12 +64,23 @@ export class PodLogWriter {
         else resolve(JSON.parse(out.trim().split('\n').pop()!));
       });
     });
+    // Marked handled here: a test that fails before awaiting `done` must not crash jest with it.
+    this.done.catch(() => undefined);
+    live.add(this);
+    this.proc.once('exit', () => live.delete(this));
   }
 
   /** Stops writing early (SIGTERM); `done` still resolves with what was written. */
   stop(): void {
     this.proc.kill('SIGTERM');
   }
+}
+
+const live = new Set<PodLogWriter>();
+
+/** Stops every writer still running (a test's afterAll, after a failure). */
+export function stopAllWriters(): void {
+  for (const w of live) w.stop();
 }
 
 /** The files of a writer's container folder, for printing. */
