@@ -77,7 +77,9 @@ export class HoneycombStandIn {
 /** Parses the stand-in's JSON lines; `time` as a bigint because a double cannot hold 19 digits. */
 export function parseEvents(text: string): StoredEvent[] {
   const out: StoredEvent[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  lines.pop(); // '' after the last newline, or a line the stand-in is still writing
+  for (const line of lines) {
     if (!line) continue;
     const m = /^\{"dataset":(?:"[^"]*"),"time":(-?\d+),/.exec(line);
     if (!m) throw new Error(`stand-in line without time: ${line.slice(0, 200)}`);
