@@ -33,11 +33,11 @@ export class HoneycombStandIn {
     readonly eventsFile: string,
   ) {}
 
-  static async start(dir: string, options: { apiKey?: string } = {}): Promise<HoneycombStandIn> {
+  static async start(dir: string, options: { apiKey?: string; lean?: boolean } = {}): Promise<HoneycombStandIn> {
     fs.mkdirSync(dir, { recursive: true });
     const ready = path.join(dir, 'standin-ready.json');
     const eventsFile = path.join(dir, 'events.jsonl');
-    const args = ['-out', eventsFile, '-ready-file', ready, ...(options.apiKey ? ['-api-key', options.apiKey] : [])];
+    const args = ['-out', eventsFile, '-ready-file', ready, ...(options.apiKey ? ['-api-key', options.apiKey] : []), ...(options.lean ? ['-lean'] : [])];
     const log = fs.openSync(path.join(dir, 'standin.log'), 'a');
     const proc = spawn(peerBinary('honeycomb'), args, { stdio: ['ignore', log, log] });
     const deadline = Date.now() + 10_000;
