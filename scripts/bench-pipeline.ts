@@ -45,7 +45,7 @@ interface Point {
   sustained: boolean;
 }
 
-async function runPoint(kind: Kind, rate: number, synth: ReturnType<typeof synthesizeCollectors>[0]): Promise<Point> {
+export async function runPoint(kind: Kind, rate: number, synth: ReturnType<typeof synthesizeCollectors>[0]): Promise<Point> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `falco-bench-${kind}-${rate}-`));
   const podLogRoot = path.join(dir, 'var-log-pods');
   const storageDir = path.join(dir, 'storage');
@@ -171,7 +171,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\nwritten: ${path.relative(REPO, out)}\n`);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

@@ -173,15 +173,16 @@ describe('FalcoCollector', () => {
   describe('4. parsing with stanza operators', () => {
     const parser = operators.find((o) => o.type === 'json_parser');
 
-    test('container first, then json_parser, then moves; all exist in stanza', () => {
-      expect(operators.map((o) => o.type)).toEqual(['container', 'json_parser', 'move', 'move', 'move', 'move', 'move', 'move']);
+    test('container first, then json_parser, then move; all exist in stanza', () => {
+      expect(operators.map((o) => o.type)).toEqual(['container', 'json_parser', 'move']);
       expect(operators[0].format).toBeUndefined(); // auto-detects containerd, CRI-O and docker
       expect(operators[0].max_log_size).toBeUndefined(); // default 1MiB recombines partial lines
       expect(config.receivers.file_log.include_file_path).toBe(true); // container needs log.file.path
     });
 
-    test('json_parser only for lines starting with {, into attributes.falco', () => {
-      expect(parser.if).toBe('body startsWith "{"');
+    test('json_parser into attributes.falco; lines that are not JSON pass on quietly', () => {
+      expect(parser.if).toBeUndefined();
+      expect(parser.on_error).toBe('send_quiet');
       expect(parser.parse_from).toBe('body');
       expect(parser.parse_to).toBe('attributes.falco');
     });
@@ -190,10 +191,10 @@ describe('FalcoCollector', () => {
       expect(parser.parse_ints).toBe(true);
     });
 
-    test('the container parser\'s k8s.* of Falco\'s own pod move to falco.reporter.*', () => {
-      const moves = operators.slice(3).map((o) => [o.from, o.to]);
-      expect(moves).toEqual(['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.container.name', 'k8s.container.restart_count']
-        .map((k) => [`resource["${k}"]`, `resource["falco.reporter.${k}"]`]));
+    test('the container parser\'s k8s.* of Falco\'s own pod move to falco.reporter.* (resource processor)', () => {
+      const renames = config.processors.resource.attributes.filter((a: any) => a.from_attribute || a.action === 'delete');
+      expect(renames).toEqual(['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid', 'k8s.container.name', 'k8s.container.restart_count']
+        .flatMap((k) => [{ key: `falco.reporter.${k}`, from_attribute: k, action: 'insert' }, { key: k, action: 'delete' }]));
     });
 
     test('timestamp from Falco\'s time, RFC 3339 nano, gotime', () => {
@@ -224,8 +225,7 @@ describe('FalcoCollector', () => {
 
     test('body set to Falco\'s output sentence', () => {
       expect(operators[2]).toEqual({
-        type: 'move', id: 'falco-output-to-body',
-        if: 'attributes.falco != nil and attributes.falco.output != nil',
+        type: 'move', id: 'falco-output-to-body', on_error: 'send_quiet',
         from: 'attributes.falco.output', to: 'body',
       });
     });
