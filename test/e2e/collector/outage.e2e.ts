@@ -56,6 +56,23 @@ describe('outages', () => {
     expect((await node.standIn.stats()).events).toBeGreaterThan(during);
   });
 
+  test('Unavailable for 15 s, then ResourceExhausted (with a retry hint) for 15 s: no alert lost', async () => {
+    node = await startNode(synthesized, 'refusals');
+    const writer = new PodLogWriter({ root: node.podLogRoot, count: 200 * 40, rate: 200, fixtures: true });
+    await sleep(3_000);
+    await node.standIn.setMode('unavailable', 15);
+    await sleep(15_000);
+    await node.standIn.setMode('resource_exhausted', 15);
+    const summary = await writer.done;
+    const { t } = await waitForAll(node.standIn, 1, summary.last_id, 60_000);
+    const { refused } = await node.standIn.stats();
+    report('Unavailable 15 s + ResourceExhausted 15 s', t, `refused requests ${JSON.stringify(refused)}`);
+    expect(refused.unavailable).toBeGreaterThan(0);
+    expect(refused.resource_exhausted).toBeGreaterThan(0);
+    expect(t.lost).toBe(0);
+    expect(t.duplicated).toBe(0);
+  });
+
   test('the collector down across one rotation: the rest of 0.log.<timestamp> is read, nothing lost', async () => {
     node = await startNode(synthesized, 'down-one-rotation');
     const writer = new PodLogWriter({ root: node.podLogRoot, count: 1_000_000, rate: 2000, padding: 1500, bigEvery: 0 });
