@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `Machine: ${machine()}`,
-    `Rates ${RATES.join(', ')} alerts/s, ${DURATION_S} s each; alerts ~1.2 KB; no rotation during the run.`,
+    `Rates ${RATES.join(', ')} alerts/s, ${DURATION_S} s each; alerts ~1 KB CRI lines; no rotation during the run.`,
     '',
     '| | ours (synthesized config) | peer (chart logsCollection) | ours / peer |',
     '|---|---|---|---|',
