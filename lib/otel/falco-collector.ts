@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { collectorConfig } from './collector-config';
+import { collectorArgs, collectorConfig } from './collector-config';
 import { componentProblems } from './otelcol-k8s-components';
 import {
   OpenTelemetryCollector, OpenTelemetryCollectorSpecMode, OpenTelemetryCollectorSpecResourcesLimits as Limit,
@@ -52,13 +52,20 @@ export interface FalcoCollectorProps {
   readonly image?: string;
   /** Container memory limit in MiB; memory_limiter's hard limit is 80% of it. @default 256 */
   readonly memoryLimitMib?: number;
-  /** Host directory for checkpoints and the export queue. @default '/var/lib/otelcol/<namespace>-<name>' */
+  /** Host directory for checkpoints and the export queue. @default DEFAULT_HOST_STORAGE_DIRECTORY */
   readonly hostStorageDirectory?: string;
 }
+
+/**
+ * The host directory of the checkpoints and the queue. It names neither the collector nor its
+ * namespace, so renaming either keeps the checkpoints: no node re-sends its Falco logs.
+ */
+export const DEFAULT_HOST_STORAGE_DIRECTORY = '/var/lib/otelcol/falco-otel-honeycomb';
 
 const STORAGE_MOUNT = '/var/lib/otelcol/storage';
 const API_KEY_ENV = 'HONEYCOMB_API_KEY';
 const NODE_NAME_ENV = 'K8S_NODE_NAME';
+const POD_IP_ENV = 'K8S_POD_IP';
 // The API server names a DaemonSet's pods <name>-<5 random characters> and cuts <name> to 58
 // characters including the dash; past that the pods no longer start with the DaemonSet's name.
 const MAX_DAEMONSET_NAME = 57;
@@ -86,7 +93,7 @@ export class FalcoCollector extends Construct {
     this.namespace = secret.namespace;
     this.name = props.name ?? 'falco';
     this.logGlob = falcoLogGlob(falco);
-    this.hostStorageDirectory = props.hostStorageDirectory ?? `/var/lib/otelcol/${this.namespace}-${this.name}`;
+    this.hostStorageDirectory = props.hostStorageDirectory ?? DEFAULT_HOST_STORAGE_DIRECTORY;
 
     const memoryLimitMib = props.memoryLimitMib ?? 256;
     const limiterMib = Math.floor(memoryLimitMib * 0.8);
@@ -97,6 +104,7 @@ export class FalcoCollector extends Construct {
       dataset: props.dataset ?? 'falco',
       apiKeyEnv: API_KEY_ENV,
       nodeNameEnv: NODE_NAME_ENV,
+      podIpEnv: POD_IP_ENV,
       clusterName: props.clusterName,
       memoryLimitMib: limiterMib,
       memorySpikeLimitMib: Math.floor(limiterMib / 4),
@@ -111,8 +119,10 @@ export class FalcoCollector extends Construct {
         mode: OpenTelemetryCollectorSpecMode.DAEMONSET,
         image: props.image ?? DEFAULT_COLLECTOR_IMAGE,
         config,
+        args: collectorArgs(),
         env: [
           { name: NODE_NAME_ENV, valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+          { name: POD_IP_ENV, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
           { name: API_KEY_ENV, valueFrom: { secretKeyRef: { name: secret.secretName, key: secret.secretKey } } },
         ],
         volumes: [

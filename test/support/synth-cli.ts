@@ -3,12 +3,13 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from './helpers';
+import { projectRoot } from '../../synth/project-root';
 
 // Helpers to prove that bad input leaves the output folder alone: a folder holding a previous
 // good output, a fingerprint of it (every file's bytes and mode, and the folder's neighbours, where
 // a staging folder could be left behind), and a runner for the real synth CLI.
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = projectRoot();
 
 // One temporary root per test file (removed at exit), with a fresh folder per use.
 let root: string | undefined;

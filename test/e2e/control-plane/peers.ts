@@ -7,8 +7,9 @@ import { spawn } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { projectRoot } from '../../../synth/project-root';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const REPO_ROOT = projectRoot();
 const CACHE_ROOT = path.join(REPO_ROOT, '.cache', 'peers');
 
 interface Binary {

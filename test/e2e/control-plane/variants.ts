@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { runProcess, tempDir } from './control-plane';
 import { KUBERNETES_MINORS } from '../../../lib/k8s/kubernetes-versions';
 import { TEST_CONFIG } from '../../support/helpers';
+import { projectRoot } from '../../../synth/project-root';
 
 /**
  * Kubernetes versions each variant is rendered for (`kubernetesVersion` in the config): every
@@ -13,7 +14,7 @@ import { TEST_CONFIG } from '../../support/helpers';
  */
 export const KUBERNETES_VERSIONS: readonly string[] = KUBERNETES_MINORS.map((m) => `${m}.0`);
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const REPO_ROOT = projectRoot();
 
 export interface Variant {
   readonly name: string;
