@@ -5,7 +5,7 @@ import { API_KEY_SOURCES, HONEYCOMB_SECRET_DEFAULTS, SECRET_KEY } from '../lib/h
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_MINORS, KUBERNETES_VERSION_PATTERN } from '../lib/k8s/kubernetes-versions';
 import { DNS_LABEL, HOST_PORT, hostPortProblem, SYSTEM_NAMESPACES } from '../lib/k8s/patterns';
 import { TAINT_EFFECTS, TOLERATION_OPERATORS } from '../lib/k8s/pod-types';
-import { FALCO_COLLECTOR_DEFAULTS, HONEYCOMB_ENDPOINTS } from '../lib/otel/falco-collector';
+import { DATASET_PATTERN, FALCO_COLLECTOR_DEFAULTS, HONEYCOMB_ENDPOINTS } from '../lib/otel/falco-collector';
 import { OTEL_OPERATOR_DEFAULTS } from '../lib/otel/otel-operator';
 
 // The cluster configuration (config/<cluster>.yaml). Enums and defaults come from the constructs
@@ -52,9 +52,6 @@ export const MAX_LIST_ENTRIES = 1000;
 const list = <T extends z.ZodType>(element: T) => z.array(element).max(MAX_LIST_ENTRIES, { error: `has more than ${MAX_LIST_ENTRIES} entries; expected at most ${MAX_LIST_ENTRIES}` });
 
 
-// The collector expands ${…} in its configuration: a dataset containing `${env:HONEYCOMB_API_KEY}`
-// would send the key as the dataset's name. Control characters would break the header.
-const DATASET = /^(?!.*\$\{)[^\x00-\x1f\x7f]+$/;
 
 /** The webhook certificate modes the config accepts: `helm` puts a private key into the output. */
 const CONFIG_WEBHOOK_CERT_MODES = ['certgen', 'cert-manager'] as const;
@@ -109,8 +106,8 @@ export const configSchema = z.strictObject({
       dataset: z.string({ error: 'expected a non-empty string' }).trim()
         .min(1, { error: 'is empty; expected the name of a Honeycomb dataset', abort: true })
         .max(255, { error: 'is longer than 255 characters; expected the name of a Honeycomb dataset', abort: true })
-        .regex(DATASET, { error: 'is not a dataset name; expected one line of printable characters, without "${" (the collector would expand it, and could put the API key into the dataset name)' })
-        .default(FALCO_COLLECTOR_DEFAULTS.dataset).describe('Honeycomb dataset the alerts are stored in.'),
+        .regex(DATASET_PATTERN, { error: 'is not a dataset name; expected one line of printable characters, without "${" (the collector would expand it, and could put the API key into the dataset name)' })
+        .default(FALCO_COLLECTOR_DEFAULTS.dataset).describe('Honeycomb dataset the alerts are stored in (sent as service.name: Honeycomb takes the dataset of logs from it).'),
       apiKey: z
         .strictObject({
           source: z.enum(API_KEY_SOURCES).default(HONEYCOMB_SECRET_DEFAULTS.source)

@@ -90,6 +90,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): Stack {
     region: config.honeycomb.region,
     endpoint: config.honeycomb.endpoint,
     dataset: config.honeycomb.dataset,
+    namespaceScope: base,
   });
 
   operatorChart.addDependency(base);

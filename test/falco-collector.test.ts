@@ -8,6 +8,7 @@ import { FalcoDaemonSet, FalcoDaemonSetProps } from '../lib/falco/falco-daemon-s
 import { HoneycombSecret, HoneycombSecretProps } from '../lib/honeycomb/honeycomb-secret';
 import { KUBELET_LOG_BYTES, QUEUE_BYTES, SYNCHRONOUS_EMITTER_GATE } from '../lib/otel/collector-config';
 import { DEFAULT_COLLECTOR_IMAGE, DEFAULT_HOST_STORAGE_DIRECTORY, FalcoCollector, FalcoCollectorProps } from '../lib/otel/falco-collector';
+import { OtelOperator } from '../lib/otel/otel-operator';
 import { componentProblems, OTELCOL_K8S_COMPONENTS, OTELCOL_K8S_SOURCE } from '../lib/otel/otelcol-k8s-components';
 
 // Issue 3, point by point, on the synthesized OpenTelemetryCollector, as configuration facts. What
@@ -431,5 +432,64 @@ describe('FalcoCollector in the app (main.ts wiring from the config)', () => {
   test('honeycomb.endpoint overrides the region', () => {
     const stack = synthStack(testConfig({ honeycomb: { region: 'eu', endpoint: 'refinery.internal:4317' } }));
     expect(findOne(stack.objects, 'OpenTelemetryCollector').spec.config.exporters.otlp_grpc.endpoint).toBe('refinery.internal:4317');
+  });
+});
+
+describe('FalcoCollector\'s open API', () => {
+  const secret = { namespace: 'telemetry', secretName: 'hc', secretKey: 'key' };
+
+  test('takes any Falco log source and Secret key, not only the constructs of this library', () => {
+    const chart = new Chart(Testing.app(), 'own-falco');
+    const falco = { namespace: 'security', daemonSetName: 'falco-node', containerName: 'falco', tolerations: [{ operator: 'Exists' as const }] };
+    new FalcoCollector(chart, 'collector', { falco, secret, clusterName: 'c' });
+    const resource = findOne(Testing.synth(chart), 'OpenTelemetryCollector');
+    expect(resource.metadata.namespace).toBe('telemetry');
+    expect(resource.spec.config.receivers.file_log.include[0]).toBe('/var/log/pods/security_falco-node-?????_*/falco/*.log');
+    expect(resource.spec.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(resource.spec.env.find((e: any) => e.name === 'HONEYCOMB_API_KEY').valueFrom.secretKeyRef).toEqual({ name: 'hc', key: 'key' });
+  });
+
+  test('addProcessor adds to the logs pipeline, after the built-in processors, checked against otelcol-k8s', () => {
+    const chart = new Chart(Testing.app(), 'processors');
+    const falco = { namespace: 'falco', daemonSetName: 'falco', containerName: 'falco', tolerations: [] };
+    const collector = new FalcoCollector(chart, 'collector', { falco, secret, clusterName: 'c' });
+    // Added after construction: the config is produced at synth time.
+    collector.addProcessor('filter/noisy', { logs: { log_record: ['attributes["falco"]["rule"] == "Read sensitive file untrusted"'] } });
+    collector.addProcessor('redaction');
+    const config = findOne(Testing.synth(chart), 'OpenTelemetryCollector').spec.config;
+    expect(config.service.pipelines.logs.processors).toEqual(['memory_limiter', 'resource', 'filter/noisy', 'redaction']);
+    expect(config.processors['filter/noisy']).toEqual({ logs: { log_record: ['attributes["falco"]["rule"] == "Read sensitive file untrusted"'] } });
+    expect(() => collector.addProcessor('batch2')).toThrow('FalcoCollector.addProcessor("batch2"): batch2 is not a processor of otelcol-k8s 0.159.0 (lib/otel/otelcol-k8s-components.ts lists them)');
+    expect(() => collector.addProcessor('k8sattributes')).toThrow(/k8sattributes is a deprecated alias that logs a warning at every start; use k8s_attributes/);
+    expect(() => collector.addProcessor('redaction')).toThrow(/is in the pipeline already/);
+    expect(() => collector.addProcessor('Bad Id')).toThrow(/is not a component ID/);
+  });
+
+  test('with namespaceScope, the namespace allows the host mounts (privileged), saying why; the CR carries its linter exceptions', () => {
+    const chart = new Chart(Testing.app(), 'psa');
+    const falco = { namespace: 'falco', daemonSetName: 'falco', containerName: 'falco', tolerations: [] };
+    new FalcoCollector(chart, 'collector', { falco, secret, clusterName: 'c', namespaceScope: chart });
+    const objects = Testing.synth(chart);
+    const namespace = findOne(objects, 'Namespace', 'telemetry');
+    expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(namespace.metadata.annotations['falco-otel-honeycomb/pod-security-reason']).toMatch(/mounts host paths/);
+    const annotations = findOne(objects, 'OpenTelemetryCollector').metadata.annotations;
+    expect(annotations['kube-score/ignore'].split(',')).toEqual(expect.arrayContaining(['container-security-context-user-group-id', 'pod-networkpolicy']));
+    expect(annotations['ignore-check.kube-linter.io/run-as-non-root']).toMatch(/uid 0 because the kubelet writes pod log files as root/);
+  });
+
+  test('the operator can make a collector, with its own collector image', () => {
+    const chart = new Chart(Testing.app(), 'one-chart');
+    const operator = new OtelOperator(chart, 'operator', { renderer: testRenderer(), collectorImageRepository: 'example.com/otelcol-k8s' });
+    const falco = { namespace: 'falco', daemonSetName: 'falco', containerName: 'falco', tolerations: [] };
+    const collector = operator.addFalcoCollector('collector', { falco, secret: { ...secret, namespace: operator.namespace }, clusterName: 'c' });
+    expect(collector.node.scope).toBe(operator);
+    expect(findOne(Testing.synth(chart), 'OpenTelemetryCollector').spec.image).toBe('example.com/otelcol-k8s:0.158.0');
+  });
+
+  test('a dataset the collector would expand is refused', () => {
+    const falco = { namespace: 'falco', daemonSetName: 'falco', containerName: 'falco', tolerations: [] };
+    expect(() => new FalcoCollector(new Chart(Testing.app(), 'd'), 'c', { falco, secret, clusterName: 'c', dataset: '${env:HONEYCOMB_API_KEY}' }))
+      .toThrow(/dataset "\$\{env:HONEYCOMB_API_KEY\}" is not a dataset name/);
   });
 });

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { FalcoCollector, FalcoCollectorProps } from './falco-collector';
 import { WebhookCertJobs } from './webhook-cert-jobs';
 import { HelmRelease } from '../helm/helm-release';
 import { HelmRenderer, HelmTemplate } from '../helm/helm-renderer';
@@ -135,6 +136,14 @@ export class OtelOperator extends Construct {
         conversionCrds: this.crds.filter((crd) => crd.toJson().spec?.conversion?.strategy === 'Webhook'),
       });
     }
+  }
+
+  /**
+   * A FalcoCollector that this operator runs, as a child of this construct (for an app of one
+   * chart), with the operator's collector image unless `props.image` says otherwise.
+   */
+  public addFalcoCollector(id: string, props: FalcoCollectorProps): FalcoCollector {
+    return new FalcoCollector(this, id, { image: this.collectorImage, ...props });
   }
 
   /** Name of the Service in front of the operator's webhooks (the one the webhook configurations call). */
