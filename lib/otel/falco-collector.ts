@@ -224,6 +224,10 @@ const COLLECTOR_LINT_EXCEPTIONS = [
     reason: 'uid 0 because the kubelet writes pod log files as root with mode 0640 and creates the hostPath queue folder root-owned; as their owner root reads and writes them without any capability, so all are dropped, with a read-only root filesystem and no privilege escalation',
   },
   {
+    kubeScore: 'pod-probes-identical',
+    reason: 'the operator derives both probes from the collector\'s one health_check endpoint, which answers once the pipeline runs',
+  },
+  {
     kubeScore: 'container-ephemeral-storage-request-and-limit',
     reason: 'the queue and the checkpoints are on the host (hostPath), not in ephemeral storage; a limit would count the collector\'s own logs, which grow during an outage, and could evict it then',
   },
