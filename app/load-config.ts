@@ -13,6 +13,8 @@ export const DEFAULT_CONFIG_FILE = 'config/default.yaml';
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** YAML aliases allowed in a config: enough for sharing a few tolerations, not for an alias bomb. */
 export const MAX_ALIASES = 100;
+/** Levels of nesting accepted; the deepest real config (a rule exception's values) has 7. */
+export const MAX_DEPTH = 64;
 /** Problems printed for one config; the rest are counted. */
 const MAX_PROBLEMS = 25;
 
@@ -89,14 +91,18 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   try {
     doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
+      // The parser reports its own stack overflow as a syntax error at the deepest bracket.
+      if (doc.errors.some((e) => /call stack/i.test(e.message))) throw new RangeError('nesting');
       // Later YAML errors are mostly consequences of the first one.
       throw new ConfigError(file, [syntaxError(doc.errors[0], text)]);
     }
     raw = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
     if (isCyclic(raw)) throw new ConfigError(file, [': holds an alias inside its own anchor (a value that contains itself); expected a config of plain YAML mappings and lists']);
+    const depth = nestingDepth(raw);
+    if (depth > MAX_DEPTH) throw new ConfigError(file, [`: nests more than ${MAX_DEPTH} levels deep; expected a config of plain YAML mappings and lists nested at most ${MAX_DEPTH} levels`]);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError(file, [`: ${yamlLimit(err as Error)}; expected a config of plain YAML mappings and lists, at most ${MAX_ALIASES} aliases`]);
+    throw new ConfigError(file, [`: ${yamlLimit(err as Error)}`]);
   }
   const where = (path: PropertyKey[], key?: string) => lineOf(doc, lines, path, key);
 
@@ -107,6 +113,12 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const problems = environmentChecks(result.data, env).map(({ path, message }) => `${where(path)}: ${path.join('.')}: ${message}`);
   if (problems.length > 0) throw new ConfigError(file, byLine(problems));
   return { config: result.data, file, lineOf: (path) => where(path) };
+}
+
+/** Levels of mappings and lists (a cyclic value counts as too deep). */
+function nestingDepth(value: unknown, level = 0): number {
+  if (value === null || typeof value !== 'object' || level > MAX_DEPTH) return level;  // stops past the limit
+  return Math.max(level + 1, ...Object.values(value).map((v) => nestingDepth(v, level + 1)));
 }
 
 /** Whether a value contains itself (a YAML alias inside its own anchor). */
@@ -121,9 +133,10 @@ function isCyclic(value: unknown, ancestors = new Set<object>()): boolean {
 
 /** What the YAML library refused beyond syntax: an alias bomb, nesting too deep for the parser. */
 function yamlLimit(err: Error): string {
-  if (err instanceof RangeError) return 'nests deeper than a YAML parser can follow';
-  if (/alias/i.test(err.message)) return `uses more than ${MAX_ALIASES} aliases, or aliases that expand too far (${err.message.split('\n')[0]})`;
-  return `cannot be read as YAML (${err.message.split('\n')[0]})`;
+  const expected = `expected a config of plain YAML mappings and lists, nested at most ${MAX_DEPTH} levels, with at most ${MAX_ALIASES} aliases`;
+  if (err instanceof RangeError) return `nests deeper than a YAML parser can follow; ${expected}`;
+  if (/alias/i.test(err.message)) return `uses more than ${MAX_ALIASES} aliases, or aliases that expand too far (${err.message.split('\n')[0]}); ${expected}`;
+  return `cannot be read as YAML (${err.message.split('\n')[0]}); ${expected}`;
 }
 
 /**

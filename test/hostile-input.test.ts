@@ -278,6 +278,17 @@ describe('bounded input and time', () => {
     expect((await refused({ clusters: [{ configFile: big }], outdir: path.join(tempDir(), 'dist') })).message).toMatch(/config\.yaml: is 2000\d+ bytes; expected a YAML config file of at most 1024 KiB/);
   });
 
+  test.each([
+    ['nesting the parser cannot follow (5,000 brackets)', `x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, 'nests deeper than a YAML parser can follow'],
+    ['nesting past the limit (100 levels)', `x: ${'['.repeat(100)}${']'.repeat(100)}\n`, 'nests more than 64 levels deep'],
+    ['an alias bomb', `a: &a [x]\n${Array.from({ length: 30 }, (_, i) => `b${i}: &b${i} [*${i ? `b${i - 1}` : 'a'}, *${i ? `b${i - 1}` : 'a'}]`).join('\n')}\n`, 'uses more than 100 aliases'],
+  ])('a config with %s gives one line with the limit', async (_name, body, problem) => {
+    const message = (await refused({ clusters: [{ configFile: writeConfig(`${CLUSTER}${body}`) }], outdir: path.join(tempDir(), 'dist') })).message;
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).toContain(problem);
+    expect(message).toMatch(/expected a config of plain YAML mappings and lists,? nested at most 64 levels/);
+  });
+
   test('a HELM_BIN that hangs is stopped by --helm-timeout, with one line', async () => {
     const hang = path.join(tempDir('hang-'), 'helm');
     fs.writeFileSync(hang, '#!/bin/sh\n[ "$1" = version ] && { echo v4.2.3; exit 0; }\nsleep 60\n', { mode: 0o755 });
