@@ -478,13 +478,16 @@ describe('FalcoCollector\'s open API', () => {
     expect(annotations['ignore-check.kube-linter.io/run-as-non-root']).toMatch(/uid 0 because the kubelet writes pod log files as root/);
   });
 
-  test('the operator can make a collector, with its own collector image', () => {
+  test('the operator can make a collector, with its own collector image, whose pods its Namespace admits', () => {
     const chart = new Chart(Testing.app(), 'one-chart');
     const operator = new OtelOperator(chart, 'operator', { renderer: testRenderer(), collectorImageRepository: 'example.com/otelcol-k8s' });
     const falco = { namespace: 'falco', daemonSetName: 'falco', containerName: 'falco', tolerations: [] };
     const collector = operator.addFalcoCollector('collector', { falco, secret: { ...secret, namespace: operator.namespace }, clusterName: 'c' });
     expect(collector.node.scope).toBe(operator);
-    expect(findOne(Testing.synth(chart), 'OpenTelemetryCollector').spec.image).toBe('example.com/otelcol-k8s:0.158.0');
+    const objects = Testing.synth(chart);
+    expect(findOne(objects, 'OpenTelemetryCollector').spec.image).toBe('example.com/otelcol-k8s:0.158.0');
+    // The collector's host mounts need privileged; restricted (the operator's own level) would refuse its pods.
+    expect(findOne(objects, 'Namespace', operator.namespace).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });
 
   test('a dataset the collector would expand is refused', () => {

@@ -96,6 +96,8 @@ export class OtelOperator extends Construct {
   public readonly crds: ApiObject[];
   /** The Jobs that make the webhook certificates; only with `webhookCerts: 'certgen'`. */
   public readonly webhookCertJobs?: WebhookCertJobs;
+  /** Where this construct's Namespace object is. */
+  private readonly namespaceScope: Construct;
 
   constructor(scope: Construct, id: string, props: OtelOperatorProps = {}) {
     super(scope, id);
@@ -109,7 +111,7 @@ export class OtelOperator extends Construct {
     this.webhookCerts = props.webhookCerts ?? OTEL_OPERATOR_DEFAULTS.webhookCerts;
     this.collectorImage = `${props.collectorImageRepository ?? COLLECTOR_IMAGE_REPOSITORY}:${COLLECTOR_IMAGE_TAG}`;
 
-    const namespaceScope = props.namespaceScope ?? this;
+    const namespaceScope = this.namespaceScope = props.namespaceScope ?? this;
     ensureNamespace(namespaceScope, this.namespace, OPERATOR_POD_SECURITY);
     this.release = new HelmRelease(this, 'release', { ...template, renderer: props.renderer });
     const deployment = this.onlyObject('Deployment');
@@ -140,10 +142,12 @@ export class OtelOperator extends Construct {
 
   /**
    * A FalcoCollector that this operator runs, as a child of this construct (for an app of one
-   * chart), with the operator's collector image unless `props.image` says otherwise.
+   * chart), with the operator's collector image and Namespace scope unless `props` says otherwise:
+   * the collector's host mounts then lower the Pod Security level of its namespace's object, so
+   * that its pods are admitted.
    */
   public addFalcoCollector(id: string, props: FalcoCollectorProps): FalcoCollector {
-    return new FalcoCollector(this, id, { image: this.collectorImage, ...props });
+    return new FalcoCollector(this, id, { image: this.collectorImage, namespaceScope: this.namespaceScope, ...props });
   }
 
   /** Name of the Service in front of the operator's webhooks (the one the webhook configurations call). */
