@@ -490,6 +490,14 @@ describe('FalcoCollector\'s open API', () => {
     expect(findOne(objects, 'Namespace', operator.namespace).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });
 
+  test('a dataset is written so that the collector keeps it as it is: each $ doubled', () => {
+    const falco = { namespace: 'falco', daemonSetName: 'falco', containerName: 'falco', tolerations: [] };
+    const chart = new Chart(Testing.app(), 'd');
+    new FalcoCollector(chart, 'c', { falco, secret, clusterName: 'c', dataset: 'alerts $prod $$eu' });
+    const attributes = findOne(Testing.synth(chart), 'OpenTelemetryCollector').spec.config.processors.resource.attributes;
+    expect(attributes.find((a: any) => a.key === 'service.name').value).toBe('alerts $$prod $$$$eu');
+  });
+
   test('a dataset the collector would expand is refused', () => {
     const falco = { namespace: 'falco', daemonSetName: 'falco', containerName: 'falco', tolerations: [] };
     expect(() => new FalcoCollector(new Chart(Testing.app(), 'd'), 'c', { falco, secret, clusterName: 'c', dataset: '${env:HONEYCOMB_API_KEY}' }))

@@ -116,7 +116,7 @@ export function collectorConfig(input: CollectorConfigInput): OpenTelemetryColle
           // Honeycomb takes a log's dataset from service.name and reads x-honeycomb-dataset only when
           // service.name is empty or unknown_service* (husky otlp/common.go, getLogsDataset). So the
           // dataset is service.name; nothing else decides it, and no header pretends to.
-          { key: 'service.name', value: input.dataset, action: 'upsert' },
+          { key: 'service.name', value: literal(input.dataset), action: 'upsert' },
           { key: 'k8s.cluster.name', value: input.clusterName, action: 'upsert' },
           // The node is the same for Falco's pod and for the pod an alert is about: it stays k8s.node.name.
           { key: 'k8s.node.name', value: envRef(input.nodeNameEnv), action: 'upsert' },
@@ -256,4 +256,13 @@ function honeycombExporter(input: CollectorConfigInput): Record<string, unknown>
 /** A reference the collector expands from its environment at start-up. */
 function envRef(variable: string): string {
   return `\${env:${variable}}`;
+}
+
+/**
+ * A string the collector keeps as written: it expands `${…}` in every config value and reads `$$`
+ * as `$` (confmap), so each `$` is doubled. Without this, dataset `a$$b` arrived as `a$b`
+ * (test/e2e/collector/literal-values.e2e.ts shows both on the real collector).
+ */
+export function literal(value: string): string {
+  return value.replace(/\$/g, '$$$$');
 }

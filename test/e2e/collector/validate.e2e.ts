@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { literal } from '../../../lib/otel/collector-config';
 import { peerBinary } from '../peers';
 import { CollectorProcess } from './collector-process';
 import { rewriteForNode, RunnableCollector } from './node-rewrite';
@@ -102,6 +103,28 @@ describe('the synthesized collector configs on the real otelcol-k8s 0.158.0', ()
     expect({ status: r.status, output: r.stdout + r.stderr }).toEqual({ status: 0, output: '' });
     // `validate` does not build the pipelines, so it never logs a deprecated alias; a start does.
     expect(warnings(await startUpLog(runnable, path.join(dir, 'run')))).toEqual([]);
+  });
+
+  test('the dataset is taken literally: service.name as written, `$` and `$$` included; `${env:…}` unescaped would put the API key there', () => {
+    const dataset = 'alerts $prod $$eu ${x';
+    const config = structuredClone(runnableOf(all['default'], path.join(work, 'literal')).config);
+    const attribute = config.processors.resource.attributes.find((a: any) => a.key === 'service.name');
+    const printed = (value: string) => {
+      attribute.value = value;
+      const dir = fs.mkdtempSync(path.join(work, 'literal-'));
+      const file = path.join(dir, 'config.yaml');
+      fs.writeFileSync(file, YAML.stringify(config));
+      const r = spawnSync(peerBinary('collector'), ['print-config', '--mode', 'unredacted', '--config', file], {
+        encoding: 'utf8', env: { PATH: process.env.PATH, HONEYCOMB_API_KEY: 'hcaik_e2e_key', K8S_POD_IP: '127.0.0.1', K8S_NODE_NAME: 'node-1' },
+      });
+      if (r.status !== 0) throw new Error(`print-config failed: ${r.stderr}`);
+      return YAML.parse(r.stdout).processors.resource.attributes.find((a: any) => a.key === 'service.name').value;
+    };
+    // What the app writes for a dataset (lib/otel/collector-config.ts, literal()).
+    expect(printed(literal(dataset))).toBe(dataset);
+    // Unescaped, the collector reads `$$` as `$` and expands variables: why synth refuses "${" in a dataset.
+    expect(printed('a$$b')).toBe('a$b');
+    expect(printed('${env:HONEYCOMB_API_KEY}')).toBe('hcaik_e2e_key');
   });
 
   test('the warning check catches a deprecated alias (the same config with exporter `otlp`)', async () => {
