@@ -117,8 +117,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
 /** Levels of mappings and lists (a cyclic value counts as too deep). */
 function nestingDepth(value: unknown, level = 0): number {
-  if (value === null || typeof value !== 'object' || level > MAX_DEPTH) return level;  // stops past the limit
-  return Math.max(level + 1, ...Object.values(value).map((v) => nestingDepth(v, level + 1)));
+  if (value === null || typeof value !== 'object' || level > MAX_DEPTH) return level; // stops past the limit
+  let deepest = level + 1;
+  for (const v of Object.values(value)) deepest = Math.max(deepest, nestingDepth(v, level + 1));
+  return deepest;
 }
 
 /** Whether a value contains itself (a YAML alias inside its own anchor). */
