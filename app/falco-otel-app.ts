@@ -83,13 +83,13 @@ export function buildApp(config: Config, options: BuildOptions = {}): Stack {
     apiKey: config.honeycomb.apiKey.source === 'env' ? (options.env ?? process.env).HONEYCOMB_API_KEY : undefined,
   };
   const secret = new HoneycombSecret(collectorChart, 'honeycomb', secretProps);
+  // The rest of honeycomb.* (region, endpoint, dataset) are the collector's props as they are.
+  const { apiKey: _apiKey, ...collectorProps } = config.honeycomb;
   const collector = new FalcoCollector(collectorChart, 'collector', {
+    ...collectorProps,
     falco,
     secret,
     clusterName: config.cluster.name,
-    region: config.honeycomb.region,
-    endpoint: config.honeycomb.endpoint,
-    dataset: config.honeycomb.dataset,
     namespaceScope: base,
   });
 
