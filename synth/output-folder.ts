@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { projectRoot, SOURCE_FOLDERS } from './project-root';
 import { UserError } from '../lib/errors';
+import { isAlive } from '../lib/fs/private-temp';
 
 // The output folder (dist/ or --outdir) is replaced as a whole, and only when this tool owns it:
 // every folder it writes carries a record of the files it wrote there (OUTPUT_RECORD), and a folder
@@ -361,12 +362,3 @@ function safeRead(file: string): string {
   }
 }
 
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

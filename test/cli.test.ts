@@ -1,7 +1,7 @@
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fileDigests, tempDir } from './support/helpers';
+import { runProcess } from './support/run-process';
 import { resolveHelm } from '../lib/helm/helm-binary';
 
 // The command line, as a user meets it: every npm script answers --help; `npx cdk8s synth` runs the
@@ -11,17 +11,7 @@ import { resolveHelm } from '../lib/helm/helm-binary';
 const ROOT = path.resolve(__dirname, '..');
 const SCRIPTS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
 
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const run = (command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => runProcess(command, args, { cwd: ROOT, ...options });
 
 describe('every npm script accepts --help: usage on stdout, exit 0', () => {
   // npm's own scripts of the tools (jest, tsc) print those tools' help.

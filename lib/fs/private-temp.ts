@@ -70,7 +70,9 @@ function readOwner(dir: string): { pid: number } | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` exists (one of another user counts). */
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

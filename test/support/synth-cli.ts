@@ -1,8 +1,8 @@
-import { spawn } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from './helpers';
+import { ProcessResult, runProcess } from './run-process';
 import { projectRoot } from '../../synth/project-root';
 
 // Helpers to prove that bad input leaves the output folder alone: a folder holding a previous
@@ -50,26 +50,12 @@ export function writeConfig(text: string, name = 'cluster.yaml'): string {
   return file;
 }
 
-export interface CliResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /**
  * Runs the real synth CLI (`node scripts/run-ts.cjs scripts/synth.ts`, what `npm run synth` runs,
  * without npm's own output) with `env` replacing the environment. Asynchronous, so that several runs overlap.
  */
-export function runSynthCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'run-ts.cjs'), path.join(ROOT, 'scripts', 'synth.ts'), ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+export function runSynthCli(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+  return runProcess(process.execPath, [path.join(ROOT, 'scripts', 'run-ts.cjs'), path.join(ROOT, 'scripts', 'synth.ts'), ...args], { cwd: ROOT, env });
 }
 
 /** process.env without the variables named, plus `extra`. */

@@ -3,10 +3,11 @@
 // everything that decides the binaries: the wrapper's go.mod, go.sum and Go sources, the package
 // list and flags, and the Go version. A lock folder keeps two processes from building the same peer
 // at once; the second waits and then finds it built.
-import { spawn } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { isAlive } from '../../../lib/fs/private-temp';
+import { runProcess } from '../../support/run-process';
 import { projectRoot } from '../../../synth/project-root';
 
 export const REPO_ROOT = projectRoot();
@@ -29,16 +30,10 @@ interface PeerSpec {
 }
 
 /** Output of a finished process; rejects on a non-zero exit with its stderr. */
-function run(cmd: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${cmd} ${args.join(' ')} (in ${options.cwd}) exited ${code}:\n${stderr.slice(-4000)}`))));
-  });
+async function run(cmd: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<string> {
+  const r = await runProcess(cmd, args, options);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} (in ${options.cwd}) exited ${r.status}:\n${r.stderr.slice(-4000)}`);
+  return r.stdout;
 }
 
 const goEnv = (): NodeJS.ProcessEnv => ({
@@ -100,7 +95,7 @@ async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(path.join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-      if (pid && !alive(pid)) {
+      if (pid && !isAlive(pid)) {
         fs.rmSync(lock, { recursive: true, force: true });
         continue;
       }
@@ -112,15 +107,6 @@ async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
