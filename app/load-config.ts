@@ -97,8 +97,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       throw new ConfigError(file, [syntaxError(doc.errors[0], text)]);
     }
     raw = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
-    if (isCyclic(raw)) throw new ConfigError(file, [': holds an alias inside its own anchor (a value that contains itself); expected a config of plain YAML mappings and lists']);
     const depth = nestingDepth(raw);
+    if (depth === Infinity) throw new ConfigError(file, [': holds an alias inside its own anchor (a value that contains itself); expected a config of plain YAML mappings and lists']);
     if (depth > MAX_DEPTH) throw new ConfigError(file, [`: nests more than ${MAX_DEPTH} levels deep; expected a config of plain YAML mappings and lists nested at most ${MAX_DEPTH} levels`]);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
@@ -115,22 +115,15 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return { config: result.data, file, lineOf: (path) => where(path) };
 }
 
-/** Levels of mappings and lists (a cyclic value counts as too deep). */
-function nestingDepth(value: unknown, level = 0): number {
-  if (value === null || typeof value !== 'object' || level > MAX_DEPTH) return level; // stops past the limit
-  let deepest = level + 1;
-  for (const v of Object.values(value)) deepest = Math.max(deepest, nestingDepth(v, level + 1));
-  return deepest;
-}
-
-/** Whether a value contains itself (a YAML alias inside its own anchor). */
-function isCyclic(value: unknown, ancestors = new Set<object>()): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (ancestors.has(value)) return true;
+/** Levels of mappings and lists in a value; Infinity when it contains itself (a YAML alias inside its own anchor). */
+function nestingDepth(value: unknown, ancestors = new Set<object>()): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (ancestors.has(value)) return Infinity;
   ancestors.add(value);
-  const cyclic = Object.values(value).some((v) => isCyclic(v, ancestors));
+  let deepest = 0;
+  for (const v of Object.values(value)) deepest = Math.max(deepest, nestingDepth(v, ancestors));
   ancestors.delete(value);
-  return cyclic;
+  return deepest + 1;
 }
 
 /** What the YAML library refused beyond syntax: an alias bomb, nesting too deep for the parser. */
