@@ -171,6 +171,14 @@ export const KUBE: PeerSpec = {
   },
 };
 
+/**
+ * Where the version of `module` that the wrapper module in `cwd` requires is unpacked, downloading it
+ * first if need be (`go list -m -f {{.Dir}}` prints nothing for a module not yet in the cache).
+ */
+async function downloadedModule(module: string, cwd: string): Promise<{ Dir: string; Version: string }> {
+  return JSON.parse(await run('go', ['mod', 'download', '-json', module], { cwd, env: goEnv() }));
+}
+
 const OPERATOR_MODULE = 'test/peers/operator';
 const OPERATOR = 'github.com/open-telemetry/opentelemetry-operator';
 
@@ -180,7 +188,7 @@ export const OPERATOR_PEER: PeerSpec = {
   moduleDir: OPERATOR_MODULE,
   binaries: [{ name: 'manager', pkg: OPERATOR }],
   ldflags: async (moduleDir) => {
-    const src = (await run('go', ['list', '-m', '-f', '{{.Dir}}', OPERATOR], { cwd: moduleDir, env: goEnv() })).trim();
+    const { Dir: src } = await downloadedModule(OPERATOR, moduleDir);
     const versions = Object.fromEntries(
       fs.readFileSync(path.join(src, 'versions.txt'), 'utf8').split('\n')
         .filter((l) => /^[a-z-]+=/.test(l))
@@ -226,9 +234,7 @@ export const buildLinter = (): Promise<BuiltPeer> => ensure(LINT_PEER);
  * controller-gen's output in that module (deploy/crds/), the source of cert-manager's chart CRDs.
  */
 export async function certManagerCrdFiles(): Promise<{ version: string; files: string[] }> {
-  const cwd = path.join(REPO_ROOT, OPERATOR_MODULE);
-  const out = await run('go', ['mod', 'download', '-json', 'github.com/cert-manager/cert-manager'], { cwd, env: goEnv() });
-  const { Dir, Version } = JSON.parse(out);
+  const { Dir, Version } = await downloadedModule('github.com/cert-manager/cert-manager', path.join(REPO_ROOT, OPERATOR_MODULE));
   const crds = path.join(Dir, 'deploy', 'crds');
   const files = fs.readdirSync(crds).filter((f) => /^cert-manager\.io_.*\.yaml$/.test(f)).sort().map((f) => path.join(crds, f));
   return { version: Version, files };
