@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // test/cli/ is the CLI tier (jest.cli.config.js): the project's commands as processes.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cli/'],
   // swc strips types only; `npm run typecheck` (tsc) checks them.
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],

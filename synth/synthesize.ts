@@ -36,6 +36,11 @@ export interface SynthesizeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Progress lines. @default - none */
   readonly log?: (line: string) => void;
+  /**
+   * Renders the charts; the caller keeps it (and disposes of it), so that renders outlive this synth.
+   * @default - a renderer for HELM_BIN and CHARTS_DIR of `env`, bound by `helmTimeoutMs`, disposed of when done
+   */
+  readonly renderer?: HelmRenderer;
 }
 
 export interface SynthesisResult {
@@ -68,6 +73,7 @@ export async function synthesize(options: SynthesizeOptions, replacement: Replac
     const loaded = collectErrors(options.clusters.map((input) => () => ({ input, config: loadClusterConfig(input, env) })));
     // cdk8s sorts object keys unless this is set: the output must not depend on the environment.
     delete process.env.CDK8S_DISABLE_SORT;
+    if (options.renderer) return render(loaded, options.renderer, options, replacement);
     const renderer = HelmRenderer.fromEnvironment(env, { timeoutMs: options.helmTimeoutMs });
     try {
       return await render(loaded, renderer, options, replacement);

@@ -310,7 +310,8 @@ describe('Secrets: only what the last synth of this output wrote for its cluster
 });
 
 describe('every kubectl call is bounded by --timeout', () => {
-  test.each(['config', 'apply', 'rollout', 'get'])('a kubectl that hangs on %s is stopped, and deploy fails saying so', async (hang) => {
+  // Concurrent: each waits out its bound, and the stub's scenarios are separate folders.
+  test.concurrent.each(['config', 'apply', 'rollout', 'get'])('a kubectl that hangs on %s is stopped, and deploy fails saying so', async (hang) => {
     const started = Date.now();
     const { error } = await deployWith({ HANG: hang }, { timeoutMs: 500, ...(hang === 'config' ? {} : { context: 'kind-prod' }) });
     expect(error).toBeInstanceOf(DeployError);

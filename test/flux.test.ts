@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { load } from 'js-yaml';
-import { TEST_CONFIG, tempDir } from './support/helpers';
+import { TEST_CONFIG, tempDir, testRenderer } from './support/helpers';
 import { writeConfig } from './support/synth-cli';
 import { clusterConfigs, synthesize } from '../synth/synthesize';
 
@@ -36,7 +36,7 @@ describe('Flux kustomizations, generated into each output folder', () => {
     const dir = path.dirname(writeConfig('cluster:\n  name: eu\n', 'eu.yaml'));
     fs.writeFileSync(path.join(dir, 'us.yaml'), `${fs.readFileSync(TEST_CONFIG, 'utf8').replace(/name: demo/, 'name: us')}demo:\n  enabled: true\n`.replace(/\ndemo:\n  enabled: false\n/, '\n'));
     const outdir = path.join(tempDir(), 'dist');
-    await synthesize({ clusters: clusterConfigs(dir), outdir, secretsDir: tempDir() });
+    await synthesize({ clusters: clusterConfigs(dir), outdir, secretsDir: tempDir(), renderer: testRenderer() });
     expectPair(path.join(outdir, 'eu'), ['0003-collector.k8s.yaml']);
     expectPair(path.join(outdir, 'us'), ['0003-collector.k8s.yaml', '0004-demo.k8s.yaml']);
   });

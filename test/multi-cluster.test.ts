@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
-import { fileDigests, tempDir } from './support/helpers';
+import { fileDigests, tempDir, testRenderer } from './support/helpers';
 import { clusterConfigs, synthesize } from '../synth/synthesize';
 
 const RULE = (name: string) => [
@@ -45,7 +45,7 @@ describe('npm run synth:all: one folder per cluster', () => {
   let result: Awaited<ReturnType<typeof synthesize>>;
   let objects: Record<string, any[]>;
   beforeAll(async () => {
-    result = await synthesize({ clusters: clusterConfigs(configDir), outdir, secretsDir: tempDir() });
+    result = await synthesize({ clusters: clusterConfigs(configDir), outdir, secretsDir: tempDir(), renderer: testRenderer() });
     objects = objectsIn(outdir);
   });
 
@@ -71,7 +71,7 @@ describe('npm run synth:all: one folder per cluster', () => {
 
   test('deterministic: a second run writes the same bytes', async () => {
     const again = path.join(tempDir(), 'dist');
-    await synthesize({ clusters: clusterConfigs(configDir), outdir: again, secretsDir: tempDir() });
+    await synthesize({ clusters: clusterConfigs(configDir), outdir: again, secretsDir: tempDir(), renderer: testRenderer() });
     expect(fileDigests(again)).toEqual(fileDigests(outdir));
   });
 
@@ -81,7 +81,7 @@ describe('npm run synth:all: one folder per cluster', () => {
       'prod-us': `cluster:\n  name: prod-us\n`,
       'prod-eu': `cluster:\n  name: prod-eu\nhoneycomb:\n  region: mars\n`,
     });
-    await expect(synthesize({ clusters: clusterConfigs(broken), outdir, secretsDir: tempDir() })).rejects.toThrow(/prod-eu\.yaml:4: honeycomb\.region: "mars"/);
+    await expect(synthesize({ clusters: clusterConfigs(broken), outdir, secretsDir: tempDir(), renderer: testRenderer() })).rejects.toThrow(/prod-eu\.yaml:4: honeycomb\.region: "mars"/);
     expect(fileDigests(outdir)).toEqual(before);
     expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
   });
@@ -97,7 +97,7 @@ describe('a single-cluster repository keeps the flat dist/', () => {
   test('one config writes the charts directly into dist/', async () => {
     const configDir = writeConfigs({ default: 'cluster:\n  name: demo\n' });
     const outdir = path.join(tempDir(), 'dist');
-    await synthesize({ clusters: clusterConfigs(configDir), outdir, secretsDir: tempDir() });
+    await synthesize({ clusters: clusterConfigs(configDir), outdir, secretsDir: tempDir(), renderer: testRenderer() });
     expect(fs.readdirSync(outdir).sort()).toEqual(['.falco-otel-honeycomb', '0000-namespaces-crds.k8s.yaml', '0001-otel-operator.k8s.yaml', '0002-falco.k8s.yaml', '0003-collector.k8s.yaml', 'flux']);
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
 import { parse } from 'yaml';
-import { tempDir } from './support/helpers';
+import { tempDir, testRenderer } from './support/helpers';
 import { withEnvAsync } from './support/synth-cli';
 import { synthesize } from '../synth/synthesize';
 
@@ -23,7 +23,7 @@ describe('no secret material under dist/', () => {
   fs.writeFileSync(configFile, 'cluster:\n  name: secret-test\nhoneycomb:\n  apiKey:\n    source: env\n');
   const outdir = path.join(work, 'dist');
   const secretsDir = path.join(work, 'secrets');
-  beforeAll(() => withEnvAsync({ HONEYCOMB_API_KEY: SENTINEL }, () => synthesize({ clusters: [{ configFile }], outdir, secretsDir })));
+  beforeAll(() => withEnvAsync({ HONEYCOMB_API_KEY: SENTINEL }, () => synthesize({ clusters: [{ configFile }], outdir, secretsDir, renderer: testRenderer() })));
   const base64 = Buffer.from(SENTINEL).toString('base64');
 
   test('neither the API key (plain or base64) nor any private key or certificate is in dist/', () => {

@@ -26,7 +26,7 @@ let objects: any[] = [];
 let crds: any[] = [];
 
 beforeAll(async () => {
-  await synthesize({ clusters: [{ configFile: TEST_CONFIG }], outdir, secretsDir: tempDir() });
+  await synthesize({ clusters: [{ configFile: TEST_CONFIG }], outdir, secretsDir: tempDir(), renderer: testRenderer() });
   const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).sort();
   objects = files.flatMap((f) => loadAll(fs.readFileSync(path.join(outdir, f), 'utf8')) as any[]);
   crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
@@ -206,7 +206,7 @@ describe('synthesize (what `npm run synth` runs)', () => {
     });
     let error: unknown;
     try {
-      await synthesize({ clusters: [{ configFile: TEST_CONFIG }], outdir: dist, secretsDir: tempDir() });
+      await synthesize({ clusters: [{ configFile: TEST_CONFIG }], outdir: dist, secretsDir: tempDir(), renderer: testRenderer() });
     } catch (err) {
       error = err;
     } finally {

@@ -1,7 +1,7 @@
 // The several-clusters layout passes the whole unit suite: a copy of the repository's tracked files
 // (the working tree's), its one config renamed to config/<its cluster.name>.yaml and a second
 // cluster added, synthesized with `npm run synth` into dist/<cluster>/ (with each folder's Flux
-// pair), then `npm test` in that copy. Nothing in the suite may assume the flat dist/ or
+// pair), then both Node tiers (`npm test`, `npm run test:cli`) in that copy. Nothing in the suite may assume the flat dist/ or
 // config/default.yaml.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -38,7 +38,7 @@ describe('the several-clusters layout', () => {
   fs.symlinkSync(path.resolve(ROOT, '..', 'shared'), path.join(base, 'shared'));
   afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
-  test('config/<cluster>.yaml for two clusters: synth writes dist/<cluster>/, and the whole unit suite passes there', () => {
+  test('config/<cluster>.yaml for two clusters: synth writes dist/<cluster>/, and the unit and CLI tiers pass there', () => {
     copyTrackedFiles(project);
     const configs = fs.readdirSync(path.join(project, 'config')).filter((f) => f.endsWith('.yaml'));
     expect(configs).toHaveLength(1);
@@ -56,11 +56,14 @@ describe('the several-clusters layout', () => {
     }
     expect(fs.readFileSync(path.join(project, 'dist', 'prod-eu', 'flux', 'collector', 'kustomization.yaml'), 'utf8')).toContain('../../0004-demo.k8s.yaml');
 
-    const suite = spawnSync(process.execPath, ['--max-semi-space-size=64', 'node_modules/jest/bin/jest.js', '--ci'], { cwd: project, env, encoding: 'utf8' });
-    const summary = /^Tests: .*$/m.exec(suite.stderr)?.[0];
-    process.stderr.write(`[several clusters] unit suite in the layout: ${summary}\n`);
-    if (suite.status !== 0) process.stderr.write(suite.stderr.split('\n').filter((l) => /●|✕|FAIL/.test(l)).slice(0, 40).join('\n'));
-    expect(suite.status).toBe(0);
-    expect(summary).toMatch(/^Tests: +\d+ passed, \d+ total$/);
+    // Both Node tiers: the unit tier (npm test) and the CLI tier (npm run test:cli).
+    for (const [tier, config] of [['unit', 'jest.config.js'], ['CLI', 'jest.cli.config.js']]) {
+      const suite = spawnSync(process.execPath, ['--max-semi-space-size=64', 'node_modules/jest/bin/jest.js', '--config', config, '--ci'], { cwd: project, env, encoding: 'utf8' });
+      const summary = /^Tests: .*$/m.exec(suite.stderr)?.[0];
+      process.stderr.write(`[several clusters] ${tier} tier in the layout: ${summary}\n`);
+      if (suite.status !== 0) process.stderr.write(suite.stderr.split('\n').filter((l) => /●|✕|FAIL/.test(l)).slice(0, 40).join('\n'));
+      expect([tier, suite.status]).toEqual([tier, 0]);
+      expect(summary).toMatch(/^Tests: +\d+ passed, \d+ total$/);
+    }
   });
 });

@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+// The CLI tier (`npm run test:cli`): the project's commands run as a user runs them, as processes:
+// every npm script's --help, `npx cdk8s synth` in a copy of the project, the synth CLI killed with
+// -9 or interrupted, run as another user, or given a helm that hangs. Needs Node only. Kept out of
+// `npm test`, whose tests run in-process, because each of these starts Node (or npm) again.
+const unit = require('./jest.config');
+
+module.exports = {
+  ...unit,
+  roots: ['<rootDir>/test/cli'],
+  testPathIgnorePatterns: ['/node_modules/'],
+};
