@@ -4,7 +4,7 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { tempDir, TEST_CONFIG, testRenderer } from './support/helpers';
-import { fingerprint, writeConfig } from './support/synth-cli';
+import { fingerprint, previousSynth, writeConfig } from './support/synth-cli';
 import { UserError } from '../lib/errors';
 import { TEMP_PREFIX } from '../lib/fs/private-temp';
 import { OUTPUT_RECORD, recoverOutputFolder } from '../synth/output-folder';
@@ -16,16 +16,6 @@ import { synthesize } from '../synth/synthesize';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLUSTER = 'cluster:\n  name: demo\n';
-
-/** A fresh folder holding a previous synth's output of TEST_CONFIG (with its record), and the secrets root beside it. */
-async function previousSynth(): Promise<{ outdir: string; secrets: string }> {
-  const base = tempDir('hostile-');
-  const outdir = path.join(base, 'dist');
-  const secrets = path.join(base, 'secrets');
-  fs.mkdirSync(secrets);
-  await synthesize({ renderer: testRenderer(), clusters: [{ configFile: TEST_CONFIG }], outdir, secretsDir: secrets });
-  return { outdir, secrets };
-}
 
 /** Synthesizes; resolves with the UserError it must throw. */
 async function refused(options: Parameters<typeof synthesize>[0]): Promise<UserError> {

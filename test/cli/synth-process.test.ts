@@ -1,29 +1,18 @@
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir, TEST_CONFIG, testRenderer } from '../support/helpers';
-import { envWith, fingerprint, previousOutput, runSynthCli, scratchDir, writeConfig } from '../support/synth-cli';
+import { tempDir, TEST_CONFIG } from '../support/helpers';
+import { envWith, fingerprint, previousOutput, previousSynth, runSynthCli, scratchDir, writeConfig } from '../support/synth-cli';
 import { resolveHelm } from '../../lib/helm/helm-binary';
 import { recoverOutputFolder } from '../../synth/output-folder';
-import { synthesize } from '../../synth/synthesize';
 
 // The synth CLI as a process: what only a real process shows (its exit code and stderr, kill -9,
-// SIGINT and SIGTERM, another user, a helm that hangs). The same checks in-process are in
+// SIGINT and SIGTERM, another user, a helm that hangs). What needs no process of its own is in
 // test/hostile-input.test.ts and test/config-errors.test.ts.
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLUSTER = 'cluster:\n  name: demo\n';
 const HELM = resolveHelm(undefined).path;
-
-/** A fresh folder holding a previous synth's output of TEST_CONFIG, and the secrets root beside it. */
-async function previousSynth(): Promise<{ outdir: string; secrets: string }> {
-  const base = tempDir('hostile-');
-  const outdir = path.join(base, 'dist');
-  const secrets = path.join(base, 'secrets');
-  fs.mkdirSync(secrets);
-  await synthesize({ renderer: testRenderer(), clusters: [{ configFile: TEST_CONFIG }], outdir, secretsDir: secrets });
-  return { outdir, secrets };
-}
 
 describe('the synth CLI, killed or interrupted, leaves a complete dist/', () => {
   test('kill -9 of the real CLI at random instants: dist/ is always a complete output, and the next synth cleans up', async () => {

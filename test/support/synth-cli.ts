@@ -1,9 +1,10 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './helpers';
+import { tempDir, TEST_CONFIG, testRenderer } from './helpers';
 import { ProcessResult, runProcess } from './run-process';
 import { projectRoot } from '../../synth/project-root';
+import { synthesize } from '../../synth/synthesize';
 
 // Helpers to prove that bad input leaves the output folder alone: a folder holding a previous
 // good output, a fingerprint of it (every file's bytes and mode, and the folder's neighbours, where
@@ -23,6 +24,16 @@ export function previousOutput(): string {
   const outdir = path.join(freshDir('out-'), 'dist');
   fs.cpSync(path.join(ROOT, 'dist'), outdir, { recursive: true });
   return outdir;
+}
+
+/** A fresh `<temp>/dist` holding a synth's output of TEST_CONFIG (with its record), and the secrets root beside it. */
+export async function previousSynth(): Promise<{ outdir: string; secrets: string }> {
+  const base = freshDir('synth-');
+  const outdir = path.join(base, 'dist');
+  const secrets = path.join(base, 'secrets');
+  fs.mkdirSync(secrets);
+  await synthesize({ renderer: testRenderer(), clusters: [{ configFile: TEST_CONFIG }], outdir, secretsDir: secrets });
+  return { outdir, secrets };
 }
 
 /** sha256 and mode of every file under `outdir`, plus the names beside it. Equal fingerprints: byte-identical. */
