@@ -1,6 +1,6 @@
 // `npm run peers -- --help`: builds every peer of the end-to-end tier from Go modules, once per
 // machine (cached under .cache/peers/, keyed by their inputs): the collector, the Honeycomb
-// stand-in and the pod-log writer (test/e2e/peers.ts); etcd, kube-apiserver, kubectl, the certgen
+// stand-in and the pod-log writer (test/e2e/peers.ts, which builds and caches every peer); etcd, kube-apiserver, kubectl, the certgen
 // stand-in, the operator and kube-score (test/e2e/control-plane/peers.ts).
 import { buildKube, buildLinter, buildOperator } from '../test/e2e/control-plane/peers';
 import { haveGo, PeerName, peerBinary, PEERS } from '../test/e2e/peers';
