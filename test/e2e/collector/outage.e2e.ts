@@ -48,10 +48,13 @@ describe('outages', () => {
     const summary = await writer.done;
     const { t } = await waitForAll(node.standIn, 1, summary.last_id, 90_000);
     const resumedAfter = (Date.now() - outageStart) / 1000;
-    report('stand-in down 60 s', t, `${summary.rotations} kubelet rotations during the run, files now ${listLogFiles(summary.dir).join(' ')}; all stored ${resumedAfter.toFixed(0)} s after the outage began`);
+    report('stand-in down 60 s', t, `${summary.rotations} kubelet rotations during the run, files now ${listLogFiles(summary.dir).join(' ')}; all stored ${resumedAfter.toFixed(0)} s after the outage began; allowed duplicates ${400 * IN_FLIGHT_SECONDS}`);
     expect(summary.rotations).toBeGreaterThanOrEqual(3);
     expect(t.lost).toBe(0);
-    expect(t.duplicated).toBe(0);
+    // At least once: the stand-in stops like a server going away, dropping connections with an
+    // export it has stored but not answered, which the exporter then sends again. At most that one
+    // request: what one queue batch holds at this rate (80 alerts seen, 400/s × 200 ms).
+    expect(t.duplicated).toBeLessThanOrEqual(400 * IN_FLIGHT_SECONDS);
     // Nothing reached it while down (the count did not move), and everything after.
     expect((await node.standIn.stats()).events).toBeGreaterThan(during);
   });
