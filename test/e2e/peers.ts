@@ -163,18 +163,21 @@ function withLock<T>(dir: string, fn: () => T): T {
 }
 
 function lockIsStale(lock: string): boolean {
-  let pid: number;
+  let text = '';
   try {
-    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+    text = fs.readFileSync(path.join(lock, 'pid'), 'utf8');
   } catch {
-    // Just made by another process that has not written its pid yet, or left without one.
-    try {
-      return Date.now() - fs.statSync(lock).mtimeMs > 10_000;
-    } catch {
-      return false;
-    }
+    // No pid file: read below by the folder's age.
   }
-  return !isAlive(pid);
+  const pid = Number(text);
+  if (text && Number.isInteger(pid) && pid > 0) return !isAlive(pid);
+  // Just made by another process that has not written its pid yet (the file may exist, empty), or
+  // left without one.
+  try {
+    return Date.now() - fs.statSync(lock).mtimeMs > 10_000;
+  } catch {
+    return false;
+  }
 }
 
 const PEERS_MODULE = 'test/peers';
