@@ -2,7 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir, TEST_CONFIG } from '../support/helpers';
-import { envWith, fingerprint, previousOutput, previousSynth, runSynthCli, scratchDir, writeConfig } from '../support/synth-cli';
+import { envWith, fingerprint, previousOutput, previousSynth, runSynthCli, scratchDir, synthCliArgs, writeConfig } from '../support/synth-cli';
 import { resolveHelm } from '../../lib/helm/helm-binary';
 import { recoverOutputFolder } from '../../synth/output-folder';
 
@@ -20,7 +20,7 @@ describe('the synth CLI, killed or interrupted, leaves a complete dist/', () => 
     const complete = fingerprint(outdir);
     const config = writeConfig(fs.readFileSync(TEST_CONFIG, 'utf8'));
     for (const delay of [50, 300, 500, 650, 800, 950, 1100, 1300]) {
-      const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'run-ts.cjs'), path.join(ROOT, 'scripts', 'synth.ts'), '--config', config, '--outdir', outdir, '--secrets-dir', tempDir()], { cwd: ROOT, env: process.env });
+      const child = spawn(process.execPath, synthCliArgs(['--config', config, '--outdir', outdir, '--secrets-dir', tempDir()]), { cwd: ROOT, env: process.env });
       const closed = new Promise((r) => child.on('close', r));
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
@@ -39,7 +39,7 @@ describe('the synth CLI, killed or interrupted, leaves a complete dist/', () => 
     // A helm that takes its time, so that the signal arrives while the charts render.
     const slow = path.join(tempDir('slow-helm-'), 'helm');
     fs.writeFileSync(slow, `#!/bin/sh\n[ "$1" = version ] && { echo v4.2.3; exit 0; }\nsleep 5\nexec '${HELM}' "$@"\n`, { mode: 0o755 });
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'run-ts.cjs'), path.join(ROOT, 'scripts', 'synth.ts'), '--config', TEST_CONFIG, '--outdir', outdir, '--secrets-dir', tempDir()], { cwd: ROOT, env: { ...process.env, HELM_BIN: slow } });
+    const child = spawn(process.execPath, synthCliArgs(['--config', TEST_CONFIG, '--outdir', outdir, '--secrets-dir', tempDir()]), { cwd: ROOT, env: { ...process.env, HELM_BIN: slow } });
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (d) => { stderr += d; });
@@ -67,7 +67,7 @@ describe('the synth CLI refuses with one line and exit 1', () => {
     if (asNobody.length) execFileSync('chown', ['-R', '65534:65534', base]);
     fs.chmodSync(outdir, 0o555);
     const before = fingerprint(outdir);
-    const run = spawnSync(asNobody[0] ?? process.execPath, [...asNobody.slice(1), ...(asNobody.length ? [process.execPath] : []), path.join(ROOT, 'scripts', 'run-ts.cjs'), path.join(ROOT, 'scripts', 'synth.ts'), '--config', config, '--outdir', outdir, '--secrets-dir', path.join(project, 'secrets')],
+    const run = spawnSync(asNobody[0] ?? process.execPath, [...asNobody.slice(1), ...(asNobody.length ? [process.execPath] : []), ...synthCliArgs(['--config', config, '--outdir', outdir, '--secrets-dir', path.join(project, 'secrets')])],
       { cwd: project, env: { ...process.env, HOME: base }, encoding: 'utf8' });
     fs.chmodSync(outdir, 0o755);
     expect(run.status).toBe(1);

@@ -66,7 +66,12 @@ export function writeConfig(text: string, name = 'cluster.yaml'): string {
  * without npm's own output) with `env` replacing the environment. Asynchronous, so that several runs overlap.
  */
 export function runSynthCli(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
-  return runProcess(process.execPath, [path.join(ROOT, 'scripts', 'run-ts.cjs'), path.join(ROOT, 'scripts', 'synth.ts'), ...args], { cwd: ROOT, env });
+  return runProcess(process.execPath, synthCliArgs(args), { cwd: ROOT, env });
+}
+
+/** Node's arguments for the real synth CLI with `args`, for tests that start it themselves (to kill it, or as another user). */
+export function synthCliArgs(args: string[]): string[] {
+  return [path.join(ROOT, 'scripts', 'run-ts.cjs'), path.join(ROOT, 'scripts', 'synth.ts'), ...args];
 }
 
 /** process.env without the variables named, plus `extra`. */
