@@ -1,12 +1,12 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from './support/helpers';
+import { tempDir } from '../support/helpers';
 
 // scripts/run-ts.cjs (`npm run synth` runs through it) runs an entry point from a cached esbuild
 // bundle: a change to any source it imports must show in the next run.
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 /** A throw-away project with run-ts.cjs, an entry importing a module, and the repository's node_modules. */
 function project(): { dir: string; run: (...args: string[]) => string } {
